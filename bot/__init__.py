@@ -1,0 +1,1 @@
+"""resend-otp: resend WhatsApp number-verification OTPs through Kaleyra from Slack."""

@@ -1,0 +1,94 @@
+"""Managing WABAs, grants and admins: checked, applied and audited the same from the CLI and Slack."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from bot.config import KALEYRA_REGIONS
+from bot.store import access, wabas
+from bot.store.admin_log import log_admin_action
+from bot.store.models import ALL_WABAS
+
+_WABA_ID = re.compile(r"^\d{1,32}$")
+
+
+class AdminError(ValueError):
+    """A change that cannot be made; the message says why and how to write it."""
+
+
+def check_waba_id(waba_id: str, *, allow_all: bool = False) -> str:
+    if allow_all and waba_id == ALL_WABAS:
+        return waba_id
+    if not _WABA_ID.match(waba_id):
+        every = " or * for every WABA" if allow_all else ""
+        raise AdminError(f"{waba_id!r} is not a WABA id: write its digits, e.g. 766123456789012{every}")
+    return waba_id
+
+
+def check_principal(principal: str) -> str:
+    if not access.is_principal(principal):
+        raise AdminError(
+            f"{principal!r} is not a Slack user id (U…/W…) or user group id (S…): "
+            "find it in the person's or group's Slack profile"
+        )
+    return principal
+
+
+def add_waba(session: Session, actor: str, waba_id: str, name: str, sid: str | None, region: str | None) -> str:
+    check_waba_id(waba_id)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AdminError("give the WABA a name of 1 to 200 characters, e.g. --name 'Acme Retail'")
+    if region is not None and region not in KALEYRA_REGIONS:
+        raise AdminError(f"region must be one of {', '.join(KALEYRA_REGIONS)}")
+    known = wabas.get_waba(session, waba_id) is not None
+    wabas.add_waba(session, waba_id, name, sid=sid, region=region)
+    log_admin_action(session, actor, "waba_update" if known else "waba_add", f"{waba_id} {name}")
+    return f"{'Updated' if known else 'Added'} WABA {waba_id} ({name})."
+
+
+def remove_waba(session: Session, actor: str, waba_id: str) -> str:
+    check_waba_id(waba_id)
+    if not wabas.remove_waba(session, waba_id):
+        raise AdminError(f"WABA {waba_id} is not one the bot knows (see `waba list`)")
+    log_admin_action(session, actor, "waba_remove", waba_id)
+    return f"Removed WABA {waba_id}; its grants stay until revoked."
+
+
+def grant(session: Session, actor: str, principal: str, waba_id: str) -> str:
+    check_principal(principal)
+    check_waba_id(waba_id, allow_all=True)
+    if waba_id != ALL_WABAS and wabas.get_waba(session, waba_id) is None:
+        raise AdminError(f"WABA {waba_id} is not one the bot knows: add it first with `waba add`")
+    target = "every WABA" if waba_id == ALL_WABAS else f"WABA {waba_id}"
+    if not access.add_grant(session, principal, waba_id, by=actor):
+        return f"{principal} already had {target}."
+    log_admin_action(session, actor, "grant", f"{principal} {waba_id}")
+    return f"Granted {target} to {principal}."
+
+
+def revoke(session: Session, actor: str, principal: str, waba_id: str) -> str:
+    check_principal(principal)
+    check_waba_id(waba_id, allow_all=True)
+    if not access.remove_grant(session, principal, waba_id):
+        raise AdminError(f"{principal} has no grant for {waba_id} (see `grants {principal}`)")
+    log_admin_action(session, actor, "revoke", f"{principal} {waba_id}")
+    return f"Revoked {waba_id} from {principal}."
+
+
+def add_admin(session: Session, actor: str, user_id: str) -> str:
+    if not access.USER_ID.match(user_id):
+        raise AdminError(f"{user_id!r} is not a Slack user id (U… or W…)")
+    if not access.add_admin(session, user_id, by=actor):
+        return f"{user_id} was an admin already."
+    log_admin_action(session, actor, "admin_add", user_id)
+    return f"{user_id} is now an admin."
+
+
+def remove_admin(session: Session, actor: str, user_id: str) -> str:
+    if not access.remove_admin(session, user_id):
+        raise AdminError(f"{user_id} is not an admin in the store (see `admins`)")
+    log_admin_action(session, actor, "admin_remove", user_id)
+    return f"{user_id} is no longer an admin."

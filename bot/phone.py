@@ -1,0 +1,49 @@
+"""Phone numbers as people paste them: parse, normalise to E.164, mask."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+# What people put between digits when they paste a number: spaces (including
+# the no-break kinds Slack and spreadsheets produce), dashes, dots, brackets.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.()/\u00a0\u202f]")
+_MASK = "\u2022"
+
+
+class InvalidPhoneNumber(ValueError):
+    """A number that cannot be a real phone number; the message says why."""
+
+
+def normalise_phone(text: str) -> str:
+    """Return the E.164 form (``+919876543210``) of a pasted number with its country code."""
+    compact = _SEPARATORS.sub("", text.strip())
+    if not compact:
+        raise InvalidPhoneNumber("Enter the number with its country code, e.g. +91 98765 43210.")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    elif not compact.startswith("+"):
+        compact = "+" + compact
+    if not compact[1:].isdigit() or not compact[1:].isascii():
+        raise InvalidPhoneNumber("A phone number has only digits after the +, e.g. +91 98765 43210.")
+    try:
+        parsed = phonenumbers.parse(compact, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber("That is not a phone number with a country code, e.g. +91 98765 43210.") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(f"{mask_phone(compact)} is not a valid number; check the country code and digits.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(e164: str) -> str:
+    """Show the country code and the last 4 digits only: ``+91••••••3210``."""
+    digits = e164.lstrip("+")
+    try:
+        country_code = str(phonenumbers.parse("+" + digits, None).country_code)
+    except phonenumbers.NumberParseException:
+        country_code = digits[:2]
+    rest = digits[len(country_code) :]
+    if len(rest) <= 4:
+        return "+" + country_code + _MASK * len(rest)
+    return "+" + country_code + _MASK * (len(rest) - 4) + rest[-4:]

@@ -1,0 +1,280 @@
+"""The resend use case that Slack, Socket Mode and the CLI all call.
+
+validate → authorise → claim the cooldown → audit `pending` → call Kaleyra → complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
+from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
+from bot.store import access, attempts, cooldown, wabas
+from bot.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+_DIGITS = re.compile(r"^\d{1,32}$")
+
+# Field names double as the modal's block ids, so errors land on the right field.
+WABA_FIELD = "waba_id"
+PHONE_NUMBER_ID_FIELD = "phone_number_id"
+PHONE_NUMBER_FIELD = "phone_number"
+VERIFICATION_FIELD = "type_verification"
+
+
+class Refusal(StrEnum):
+    INVALID = "refused_invalid"
+    NOT_ALLOWED = "refused_not_allowed"
+    COOLDOWN = "refused_cooldown"
+    STORE_UNAVAILABLE = "store_unavailable"
+
+
+DRY_RUN = "dry_run"
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks: a Slack user id (or a CLI `--as`) and the user groups they belong to."""
+
+    user_id: str
+    group_ids: frozenset[str] = frozenset()
+
+    @property
+    def principals(self) -> frozenset[str]:
+        return self.group_ids | {self.user_id}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the request came from, for the audit."""
+
+    surface: str
+    channel_id: str | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class ResendRequest:
+    """The four fields as typed; the use case validates them."""
+
+    waba_id: str
+    phone_number_id: str
+    phone_number: str
+    verification: str = "SMS"
+
+
+@dataclass(frozen=True)
+class ValidRequest:
+    waba_id: str
+    phone_number_id: str
+    phone_number: str
+    verification: Verification
+
+
+@dataclass(frozen=True)
+class ResendResult:
+    status: str
+    requester: Requester
+    request: ResendRequest
+    attempt_id: int | None = None
+    waba_name: str | None = None
+    phone_number: str | None = None
+    verification: Verification | None = None
+    kaleyra: KaleyraOutcome | None = None
+    field_errors: Mapping[str, str] = field(default_factory=dict)
+    held: cooldown.Held | None = None
+    retry_at: datetime | None = None
+    dry_run: bool = False
+
+    @property
+    def masked_number(self) -> str:
+        return mask_phone(self.phone_number) if self.phone_number else "the number"
+
+    @property
+    def refused(self) -> bool:
+        return self.status in set(Refusal)
+
+
+def validate(request: ResendRequest) -> ValidRequest | dict[str, str]:
+    """Check the fields' shapes; errors are keyed by field (the modal's block ids)."""
+    errors: dict[str, str] = {}
+    waba_id = request.waba_id.strip()
+    phone_number_id = request.phone_number_id.strip()
+    if not _DIGITS.match(waba_id):
+        errors[WABA_FIELD] = "Choose a WABA: its id is digits only, e.g. 766123456789012."
+    if not _DIGITS.match(phone_number_id):
+        errors[PHONE_NUMBER_ID_FIELD] = (
+            "The phone number id is the digits Kaleyra returned when the number was added, e.g. 678997654321098."
+        )
+    phone_number = ""
+    try:
+        phone_number = normalise_phone(request.phone_number)
+    except InvalidPhoneNumber as exc:
+        errors[PHONE_NUMBER_FIELD] = str(exc)
+    verification = (request.verification or "SMS").strip().upper()
+    if verification not in Verification.__members__:
+        errors[VERIFICATION_FIELD] = "Choose SMS or VOICE."
+    if errors:
+        return errors
+    return ValidRequest(waba_id, phone_number_id, phone_number, Verification(verification))
+
+
+PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class _Started:
+    """An attempt written `pending`, with what the Kaleyra call needs."""
+
+    result: ResendResult
+    claim: cooldown.Claim | None
+    kaleyra_sid: str | None
+    kaleyra_region: str | None
+
+
+class Resender:
+    """Runs one resend end to end; every surface calls `resend`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        kaleyra: KaleyraClient,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._kaleyra = kaleyra
+        self._clock = clock
+
+    def resend(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult:
+        result = ResendResult(Refusal.INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run)
+        audit = _audit_fields(requester, origin, request)
+        checked = validate(request)
+        try:
+            if not isinstance(checked, ValidRequest):
+                with self._sessions.begin() as session:
+                    return _refuse(session, result, audit, Refusal.INVALID, checked)
+            result = replace(result, phone_number=checked.phone_number, verification=checked.verification)
+            audit.update(phone_number=checked.phone_number, verification=checked.verification.value)
+            with self._sessions.begin() as session:
+                started = self._start(session, result, audit, checked)
+        except SQLAlchemyError:
+            log.exception("store unavailable before the Kaleyra call; nothing was sent")
+            return replace(result, status=Refusal.STORE_UNAVAILABLE)
+        if isinstance(started, ResendResult):
+            return started
+        if self._settings.kaleyra_dry_run:
+            return self._complete(started, None)
+        outcome = self._kaleyra.retry_otp(
+            waba_id=checked.waba_id,
+            phone_number_id=checked.phone_number_id,
+            phone_number=checked.phone_number,
+            verification=checked.verification,
+            sid=started.kaleyra_sid,
+            base_url=self._settings.kaleyra_url_for(started.kaleyra_region),
+        )
+        return self._complete(started, outcome)
+
+    def _start(
+        self, session: Session, result: ResendResult, audit: dict[str, object], checked: ValidRequest
+    ) -> ResendResult | _Started:
+        """Authorise, claim the cooldown and write the attempt `pending`, in one transaction."""
+        waba = wabas.get_waba(session, checked.waba_id)
+        if waba is None:
+            message = f"WABA {checked.waba_id} is not one the bot knows: ask an admin to add it."
+            return _refuse(session, result, audit, Refusal.INVALID, {WABA_FIELD: message})
+        result = replace(result, waba_name=waba.name)
+        if not access.may_use(session, result.requester.principals, waba.id):
+            message = f"You may not resend OTPs for {waba.name} ({waba.id}): ask an admin for access."
+            return _refuse(session, result, audit, Refusal.NOT_ALLOWED, {WABA_FIELD: message})
+        claim = None
+        if self._settings.otp_cooldown_seconds > 0:
+            taken = cooldown.claim_cooldown(
+                session,
+                waba_id=waba.id,
+                phone_number=checked.phone_number,
+                user_id=result.requester.user_id,
+                now=self._clock(),
+                seconds=self._settings.otp_cooldown_seconds,
+            )
+            if isinstance(taken, cooldown.Held):
+                held = replace(result, held=taken, retry_at=taken.expires_at)
+                errors = {PHONE_NUMBER_FIELD: cooldown_message(taken)}
+                return _refuse(session, held, audit, Refusal.COOLDOWN, errors)
+            claim = taken
+        dry_run = self._settings.kaleyra_dry_run
+        attempt = attempts.start_attempt(session, created_at=self._clock(), dry_run=dry_run, **audit)
+        status = DRY_RUN if dry_run else PENDING
+        result = replace(result, status=status, attempt_id=attempt.id)
+        return _Started(result, claim, waba.kaleyra_sid, waba.kaleyra_region)
+
+    def _complete(self, started: _Started, outcome: KaleyraOutcome | None) -> ResendResult:
+        """Record the outcome; give the cooldown back when nothing can have been sent."""
+        result = started.result
+        if outcome is not None:
+            result = replace(result, status=outcome.kind.value, kaleyra=outcome)
+        sent_nothing = outcome is not None and not outcome.kind.may_have_sent
+        try:
+            with self._sessions.begin() as session:
+                attempts.complete_attempt(
+                    session,
+                    result.attempt_id,
+                    status=result.status,
+                    code=outcome.code if outcome else None,
+                    message=outcome.message if outcome else "dry run: Kaleyra was not called",
+                    http_status=outcome.http_status if outcome else None,
+                    latency_ms=outcome.latency_ms if outcome else 0,
+                )
+                if started.claim is not None and sent_nothing:
+                    cooldown.release_cooldown(session, started.claim)
+        except SQLAlchemyError:
+            # The outcome still reaches the person; the row stays `pending` and is
+            # marked `unknown` at the next start.
+            log.exception("could not complete attempt %s in the store", result.attempt_id)
+        if started.claim is not None and not sent_nothing:
+            retry_at = self._clock() + timedelta(seconds=self._settings.otp_cooldown_seconds)
+            result = replace(result, retry_at=retry_at)
+        return result
+
+
+def cooldown_message(held: cooldown.Held) -> str:
+    return (
+        f"An OTP was just requested for this number by {held.user_id} at {held.claimed_at:%H:%M:%S} UTC. "
+        f"Try again after {held.expires_at:%H:%M:%S} UTC."
+    )
+
+
+def _refuse(
+    session: Session,
+    result: ResendResult,
+    audit: dict[str, object],
+    status: Refusal,
+    errors: dict[str, str],
+) -> ResendResult:
+    attempt = attempts.record_refusal(session, status.value, " ".join(errors.values()), **audit)
+    return replace(result, status=status, field_errors=errors, attempt_id=attempt.id)
+
+
+def _audit_fields(requester: Requester, origin: Origin, request: ResendRequest) -> dict[str, object]:
+    # Refusals keep what was typed, cut to the columns' size.
+    return {
+        "user_id": requester.user_id[:64],
+        "surface": origin.surface[:16],
+        "channel_id": origin.channel_id,
+        "thread_ts": origin.thread_ts,
+        "waba_id": request.waba_id.strip()[:64],
+        "phone_number": request.phone_number.strip()[:64],
+        "phone_number_id": request.phone_number_id.strip()[:64],
+        "verification": (request.verification or "").strip().upper()[:8],
+    }

@@ -1,0 +1,46 @@
+"""The pieces a running bot shares, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.kaleyra import KaleyraClient
+from bot.resend import Resender
+from bot.store import attempts
+from bot.store.db import ensure_migrated, make_engine, make_sessions
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    resender: Resender
+
+
+def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime:
+    """Connect to the store (refusing an un-migrated one) and wire the use case."""
+    engine = make_engine(settings.database_url)
+    if check_migrated:
+        ensure_migrated(engine)
+    sessions = make_sessions(engine)
+    kaleyra = KaleyraClient(
+        sid=settings.kaleyra_sid,
+        api_key=settings.kaleyra_api_key,
+        base_url=settings.kaleyra_url_for(),
+        timeout_seconds=settings.kaleyra_timeout_seconds,
+    )
+    return Runtime(settings, engine, sessions, Resender(settings, sessions, kaleyra))
+
+
+def recover_interrupted_attempts(runtime: Runtime) -> int:
+    """Mark `pending` attempts older than any live call could be as `unknown`."""
+    # Another process may still be inside a call: only rows older than its deadline are stale.
+    grace = timedelta(seconds=runtime.settings.kaleyra_timeout_seconds * 2 + 30)
+    with runtime.sessions.begin() as session:
+        return attempts.mark_stale_pending(session, grace)

@@ -1,0 +1,1 @@
+"""The store: WABAs, grants, admins, cooldown claims and the audit, on SQLite or PostgreSQL."""

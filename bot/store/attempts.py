@@ -1,0 +1,78 @@
+"""The audit of resend attempts: written before Kaleyra is called, completed after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.store.models import Attempt, utcnow
+
+PENDING = "pending"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class AttemptFilter:
+    """What `history` and `audit` narrow to; None means no narrowing."""
+
+    user_ids: frozenset[str] | None = None
+    waba_ids: frozenset[str] | None = None
+    phone_number: str | None = None
+    waba_id: str | None = None
+
+
+def start_attempt(session: Session, **fields: object) -> Attempt:
+    attempt = Attempt(status=PENDING, **fields)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def record_refusal(session: Session, status: str, message: str, **fields: object) -> Attempt:
+    now = utcnow()
+    attempt = Attempt(status=status, message=message, created_at=now, completed_at=now, **fields)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def complete_attempt(session: Session, attempt_id: int, **fields: object) -> None:
+    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(completed_at=utcnow(), **fields))
+
+
+def record_delivery(session: Session, attempt_id: int, delivery: str) -> None:
+    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(delivery=delivery))
+
+
+def recent_attempts(session: Session, narrow: AttemptFilter, limit: int = 20) -> list[Attempt]:
+    query = select(Attempt).order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
+    if narrow.user_ids is not None or narrow.waba_ids is not None:
+        visible = []
+        if narrow.user_ids is not None:
+            visible.append(Attempt.user_id.in_(narrow.user_ids))
+        if narrow.waba_ids is not None:
+            visible.append(Attempt.waba_id.in_(narrow.waba_ids))
+        query = query.where(or_(*visible))
+    if narrow.phone_number is not None:
+        query = query.where(Attempt.phone_number == narrow.phone_number)
+    if narrow.waba_id is not None:
+        query = query.where(Attempt.waba_id == narrow.waba_id)
+    return list(session.scalars(query))
+
+
+def mark_stale_pending(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Attempts left `pending` by a process that died mid-call: their outcome is unknown."""
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.status == PENDING, Attempt.created_at < cutoff)
+        .values(
+            status=UNKNOWN,
+            completed_at=now or utcnow(),
+            message="The bot stopped during the Kaleyra call; an OTP may or may not have been sent.",
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

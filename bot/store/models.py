@@ -1,0 +1,133 @@
+"""The store's tables, as SQLAlchemy 2 typed models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Index, Integer, MetaData, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints keep Alembic's SQLite batch migrations able to find them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ALL_WABAS = "*"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Waba(Base):
+    __tablename__ = "wabas"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # A WABA that lives under another Kaleyra SID or pod than the bot's default.
+    kaleyra_sid: Mapped[str | None] = mapped_column(String(64))
+    kaleyra_region: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Grant(Base):
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("principal", "waba_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A Slack user (U…/W…) or user group (S…).
+    principal: Mapped[str] = mapped_column(String(32), index=True)
+    # A WABA id, or "*" for every WABA; not a foreign key because of "*".
+    waba_id: Mapped[str] = mapped_column(String(32))
+    granted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Admin(Base):
+    __tablename__ = "admins"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CooldownClaim(Base):
+    """At most one live claim per (WABA, number): the primary key is the lock."""
+
+    __tablename__ = "cooldown_claims"
+
+    waba_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    phone_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    claim_token: Mapped[str] = mapped_column(String(36))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attempt(Base):
+    """One resend attempt, written before Kaleyra is called and completed after."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        Index("ix_attempts_created_at", "created_at"),
+        Index("ix_attempts_user_id_created_at", "user_id", "created_at"),
+        Index("ix_attempts_phone_number", "phone_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[str] = mapped_column(String(64))
+    surface: Mapped[str] = mapped_column(String(16))
+    waba_id: Mapped[str] = mapped_column(String(64))
+    phone_number: Mapped[str] = mapped_column(String(64))
+    phone_number_id: Mapped[str] = mapped_column(String(64))
+    verification: Mapped[str] = mapped_column(String(8))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # pending → an outcome kind (sent, timeout, …), refused_*, or unknown after a crash.
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    code: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    # Where the outcome reached the person: channel, response_url, ephemeral, dm, failed.
+    delivery: Mapped[str | None] = mapped_column(String(32))
+
+
+class AdminAction(Base):
+    """Who changed WABAs, grants or admins, and when."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Loopback stand-ins for the HTTP APIs the bot talks to (Kaleyra, Slack)."""

@@ -1,0 +1,412 @@
+"""A loopback stand-in for Kaleyra's WhatsApp `retry_otp` endpoint.
+
+Answers use the exact bodies from Kaleyra's documentation
+(`/work/shared/seed/kaleyra-retry-otp.txt`) so the bot is tested against what
+the real API says, not against what we assume it says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+__all__ = ["FakeKaleyra", "RecordedRequest", "SCENARIOS", "unused_port"]
+
+_ROUTE = re.compile(r"^/v2/(?P<sid>[^/]+)/whatsapp/(?P<waba>[^/]+)/number/retry_otp/?$")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_REQUIRED_KEYS = ("id", "phone_number", "type_verification")
+
+# Bodies copied verbatim from the documentation's sample responses.
+_WA200: dict[str, Any] = {
+    "code": "WA200",
+    "message": "Request Processed Successfully",
+    "data": True,
+    "error": {},
+}
+_RBC001: dict[str, Any] = {
+    "code": "RBC001",
+    "message": "Incorrect SID or API key.",
+    "data": [],
+    "error": {"body": "Incorrect SID or API key.", "error": "record not found"},
+}
+_WA401: dict[str, Any] = {
+    "code": "WA401",
+    "message": "Waba_id is not present or does not belong to the account.",
+    "data": {},
+    "error": {"waba_id": "Waba_id is not present or does not belong to the account."},
+}
+_WA400_PAYLOAD: dict[str, Any] = {
+    "code": "WA400",
+    "message": "Refer to correct payload format",
+    "data": {},
+    "error": {"payload": "Incorrect payload format"},
+}
+_TYPE_ERROR = (
+    "key: 'cloudapinumberotpretryrequest.type_verification' error:field validation "
+    "for 'type_verification' failed on the 'isvalidtypeverification' tag"
+)
+_WA400_TYPE: dict[str, Any] = {
+    "code": "WA400",
+    "message": _TYPE_ERROR,
+    "data": [],
+    "error": {"type_verification": _TYPE_ERROR},
+}
+_WA400_PHONE: dict[str, Any] = {
+    "code": "WA400",
+    "message": "invalid phone number",
+    "data": [],
+    "error": {"phone_number": "invalid phone number"},
+}
+_WA500_APPROVED: dict[str, Any] = {
+    "code": "WA500",
+    "message": "wa phone number already approved",
+    "data": [],
+    "error": {"error": "wa phone number already approved"},
+}
+_WA500_LATER: dict[str, Any] = {
+    "code": "WA500",
+    "message": "Please try again later",
+    "data": {},
+    "error": {"error": "Internal server error"},
+}
+# Not in the docs: a code the bot has never seen must still become an outcome.
+_UNKNOWN: dict[str, Any] = {
+    "code": "WA999",
+    "message": "Something unexpected happened",
+    "data": {},
+    "error": {"error": "unexpected"},
+}
+
+_STATUS_BY_CODE = {"WA200": 200, "WA400": 400, "RBC001": 401, "WA401": 401, "WA500": 500}
+
+_JSON_SCENARIOS: dict[str, dict[str, Any]] = {
+    "WA200": _WA200,
+    "RBC001": _RBC001,
+    "WA401": _WA401,
+    "WA400_payload": _WA400_PAYLOAD,
+    "WA400_type": _WA400_TYPE,
+    "WA400_phone": _WA400_PHONE,
+    "WA500_approved": _WA500_APPROVED,
+    "WA500_later": _WA500_LATER,
+    # A new code arrives with HTTP 200: the bot must read `code`, not the status.
+    "unknown_code": _UNKNOWN,
+}
+
+_NGINX_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+# Cut mid-string, as when a proxy truncates the body but keeps the status.
+_TRUNCATED_JSON = b'{"code": "WA200", "message": "Request Proc'
+
+SCENARIOS: frozenset[str] = frozenset({*_JSON_SCENARIOS, "html502", "malformed_json", "hang", "drop"})
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any
+    received_at: float = field(default_factory=time.monotonic)
+
+
+def unused_port() -> int:
+    """A loopback port with nothing listening (for "connection refused").
+
+    Bind-then-close leaves the port free; the OS hands out ephemeral ports
+    round-robin, so it is very unlikely to be reused within a test.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _validate_scenario(name: str) -> None:
+    if name in SCENARIOS:
+        return
+    if name.startswith("slow:"):
+        float(name.removeprefix("slow:"))  # raises early, in the test, not in the server
+        return
+    raise ValueError(f"unknown Kaleyra scenario {name!r}; known: {sorted(SCENARIOS)} or 'slow:<s>'")
+
+
+class FakeKaleyra:
+    """Real HTTP server on 127.0.0.1 that answers like Kaleyra's retry_otp API."""
+
+    def __init__(
+        self,
+        *,
+        sid: str = "HXAP16TEST97IN",
+        api_key: str = "test-api-key",
+        wabas: tuple[str, ...] | list[str] = ("766000000001",),
+        latency: float = 0.0,
+    ) -> None:
+        self.sid = sid
+        self.api_key = api_key
+        self.wabas = tuple(wabas)
+        self.latency = latency
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Condition()
+        self._scenarios: deque[str] = deque()
+        # Bumped by release_hung(): frees the requests held so far, not later ones.
+        self._release_generation = 0
+        self._stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def __enter__(self) -> FakeKaleyra:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        server = self._server
+        if server is None:
+            return
+        self._server = None
+        # Wake held/slow handlers first so none keeps a client waiting forever.
+        self._stopping.set()
+        with self._lock:
+            self._lock.notify_all()
+        server.shutdown()
+        server.server_close()
+        with self._lock:
+            conns = list(self._connections)
+        for conn in conns:
+            _hard_close(conn)
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeKaleyra is not running")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- test controls -------------------------------------------------------
+
+    def url_for(self, waba_id: str, sid: str | None = None) -> str:
+        return f"{self.base_url}/v2/{sid or self.sid}/whatsapp/{waba_id}/number/retry_otp"
+
+    def queue(self, *scenarios: str) -> None:
+        for name in scenarios:
+            _validate_scenario(name)
+        with self._lock:
+            self._scenarios.extend(scenarios)
+
+    def release_hung(self) -> None:
+        with self._lock:
+            self._release_generation += 1
+            self._lock.notify_all()
+
+    def wait_for_requests(self, n: int, timeout: float = 5.0) -> list[RecordedRequest]:
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self.requests) >= n, timeout):
+                got = [f"{r.method} {r.path}" for r in self.requests]
+                raise AssertionError(f"expected {n} Kaleyra request(s), got {len(got)}: {got}")
+            return list(self.requests)
+
+    # -- used by the handler -------------------------------------------------
+
+    def _record(self, request: RecordedRequest) -> int:
+        """Record and return the release generation the request arrived in."""
+        with self._lock:
+            self.requests.append(request)
+            self._lock.notify_all()
+            return self._release_generation
+
+    def _next_scenario(self) -> str | None:
+        with self._lock:
+            return self._scenarios.popleft() if self._scenarios else None
+
+    def _track(self, conn: socket.socket, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def _hold(self, since: int) -> bool:
+        """Block until release_hung() (True) or the server stops (False).
+
+        `since` is taken when the request was recorded, so a release that races
+        ahead of the handler (test saw the request, released at once) still counts.
+        """
+        with self._lock:
+            self._lock.wait_for(lambda: self._release_generation != since or self._stopping.is_set())
+            return not self._stopping.is_set()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep unless the server stops first; False means "stopping, give up"."""
+        return seconds <= 0 or not self._stopping.wait(seconds)
+
+    def _default_answer(self, sid: str, waba: str, headers: dict[str, str], payload: Any) -> dict[str, Any]:
+        if headers.get("api-key") != self.api_key or sid != self.sid:
+            return _RBC001
+        if waba not in self.wabas:
+            return _WA401
+        # The docs say application/json is "the only allowed value"; being strict
+        # here catches a client that forgets the header.
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return _WA400_PAYLOAD
+        if not isinstance(payload, dict) or any(k not in payload for k in _REQUIRED_KEYS):
+            return _WA400_PAYLOAD
+        phone_id = payload["id"]
+        # The docs disagree on `id` (string in the example, Integer in the table):
+        # accept both, but only digits.
+        if isinstance(phone_id, bool) or not (
+            isinstance(phone_id, int) or (isinstance(phone_id, str) and phone_id.isdigit())
+        ):
+            return _WA400_PAYLOAD
+        if payload["type_verification"] not in ("SMS", "VOICE"):
+            return _WA400_TYPE
+        phone = payload["phone_number"]
+        if not isinstance(phone, str) or not _E164.match(phone):
+            return _WA400_PHONE
+        return _WA200
+
+
+def _hard_close(conn: socket.socket) -> None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        conn.close()
+    except OSError:
+        pass
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        chunks: list[bytes] = []
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                handler.rfile.readline()
+                return b"".join(chunks)
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
+def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        # HTTP/1.1 so clients keep connections alive, as with the real API.
+        protocol_version = "HTTP/1.1"
+        server_version = "FakeKaleyra/1.0"
+        _since = 0
+
+        def setup(self) -> None:
+            super().setup()
+            fake._track(self.connection, add=True)
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                fake._track(self.connection, add=False)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output readable
+
+        def do_POST(self) -> None:
+            self._handle()
+
+        def do_GET(self) -> None:
+            self._handle()
+
+        def do_PUT(self) -> None:
+            self._handle()
+
+        def _handle(self) -> None:
+            body = _read_body(self)
+            try:
+                parsed: Any = json.loads(body) if body else None
+            except ValueError:
+                parsed = None
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self._since = fake._record(RecordedRequest(self.command, self.path, headers, body, parsed))
+
+            path = self.path.split("?", 1)[0]
+            match = _ROUTE.match(path)
+            if match is None or self.command != "POST":
+                self._send_json(404, {"error": "not found", "path": path})
+                return
+
+            scenario = fake._next_scenario()
+            if not fake._sleep(fake.latency):
+                self._drop()
+                return
+            if scenario is None:
+                answer = fake._default_answer(match["sid"], match["waba"], headers, parsed)
+                self._send_json(_STATUS_BY_CODE[answer["code"]], answer)
+            else:
+                self._play(scenario)
+
+        def _play(self, scenario: str) -> None:
+            if scenario in _JSON_SCENARIOS:
+                answer = _JSON_SCENARIOS[scenario]
+                self._send_json(_STATUS_BY_CODE.get(answer["code"], 200), answer)
+            elif scenario == "html502":
+                self._send_raw(502, "text/html", _NGINX_502)
+            elif scenario == "malformed_json":
+                self._send_raw(200, "application/json", _TRUNCATED_JSON)
+            elif scenario == "drop":
+                self._drop()
+            elif scenario == "hang":
+                if fake._hold(self._since):
+                    self._send_json(200, _WA200)
+                else:
+                    self._drop()
+            elif scenario.startswith("slow:"):
+                if fake._sleep(float(scenario.removeprefix("slow:"))):
+                    self._send_json(200, _WA200)
+                else:
+                    self._drop()
+
+        def _send_json(self, status: int, payload: Any) -> None:
+            self._send_raw(status, "application/json", json.dumps(payload).encode())
+
+        def _send_raw(self, status: int, content_type: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _drop(self) -> None:
+            self.close_connection = True
+            _hard_close(self.connection)
+
+    return Handler
