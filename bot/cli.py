@@ -21,6 +21,7 @@ from bot.store import access, wabas
 from bot.store.admin_log import recent_admin_actions
 from bot.store.attempts import AttemptFilter, recent_attempts
 from bot.store.db import StoreError, make_engine, upgrade
+from bot.store.models import AdminAction, Attempt
 
 SUCCESS = {OutcomeKind.SENT.value, OutcomeKind.ALREADY_VERIFIED.value, DRY_RUN}
 
@@ -167,10 +168,7 @@ def _audit(runtime: Runtime, args: argparse.Namespace) -> int:
         raise CliError("--limit must be at least 1")
     with runtime.sessions() as session:
         if args.admin:
-            rows = [
-                {"at": a.created_at.isoformat(timespec="seconds"), "actor": a.actor, "action": a.action, "detail": a.detail}
-                for a in recent_admin_actions(session, args.limit)
-            ]
+            rows = [_admin_row(a) for a in recent_admin_actions(session, args.limit)]
         else:
             rows = [_attempt_row(a) for a in recent_attempts(session, AttemptFilter(), args.limit)]
     if args.json:
@@ -182,23 +180,26 @@ def _audit(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-def _attempt_row(attempt: object) -> dict[str, object]:
-    a = attempt  # an Attempt; typed loosely to keep the JSON's key order explicit here
+def _attempt_row(a: Attempt) -> dict[str, object]:
     return {
-        "id": a.id,  # type: ignore[attr-defined]
-        "at": a.created_at.isoformat(timespec="seconds"),  # type: ignore[attr-defined]
-        "user": a.user_id,  # type: ignore[attr-defined]
-        "surface": a.surface,  # type: ignore[attr-defined]
-        "waba_id": a.waba_id,  # type: ignore[attr-defined]
-        "phone_number": mask_phone(a.phone_number),  # type: ignore[attr-defined]
-        "via": a.verification,  # type: ignore[attr-defined]
-        "status": a.status,  # type: ignore[attr-defined]
-        "code": a.code,  # type: ignore[attr-defined]
-        "http_status": a.http_status,  # type: ignore[attr-defined]
-        "latency_ms": a.latency_ms,  # type: ignore[attr-defined]
-        "delivery": a.delivery,  # type: ignore[attr-defined]
-        "dry_run": a.dry_run,  # type: ignore[attr-defined]
+        "id": a.id,
+        "at": a.created_at.isoformat(timespec="seconds"),
+        "user": a.user_id,
+        "surface": a.surface,
+        "waba_id": a.waba_id,
+        "phone_number": mask_phone(a.phone_number),
+        "via": a.verification,
+        "status": a.status,
+        "code": a.code,
+        "http_status": a.http_status,
+        "latency_ms": a.latency_ms,
+        "delivery": a.delivery,
+        "dry_run": a.dry_run,
     }
+
+
+def _admin_row(a: AdminAction) -> dict[str, object]:
+    return {"at": a.created_at.isoformat(timespec="seconds"), "actor": a.actor, "action": a.action, "detail": a.detail}
 
 
 _HANDLERS: dict[tuple[str, str | None], Callable[[Runtime, argparse.Namespace], int]] = {

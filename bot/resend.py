@@ -133,10 +133,11 @@ PENDING = "pending"
 
 
 @dataclass(frozen=True)
-class _Started:
+class Started:
     """An attempt written `pending`, with what the Kaleyra call needs."""
 
     result: ResendResult
+    request: ValidRequest
     claim: cooldown.Claim | None
     kaleyra_sid: str | None
     kaleyra_region: str | None
@@ -158,24 +159,35 @@ class Resender:
         self._clock = clock
 
     def resend(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult:
+        """The whole use case: start, then finish when nothing refused it."""
+        started = self.start(requester, origin, request)
+        return started if isinstance(started, ResendResult) else self.finish(started)
+
+    def start(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult | Started:
+        """Validate, authorise, claim the cooldown and audit `pending`; quick, no Kaleyra call.
+
+        A surface that must answer within Slack's 3 s (a modal's errors) runs this before its
+        ack and `finish` after it.
+        """
         result = ResendResult(Refusal.INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run)
         audit = _audit_fields(requester, origin, request)
         checked = validate(request)
         try:
-            if not isinstance(checked, ValidRequest):
-                with self._sessions.begin() as session:
-                    return _refuse(session, result, audit, Refusal.INVALID, checked)
-            result = replace(result, phone_number=checked.phone_number, verification=checked.verification)
-            audit.update(phone_number=checked.phone_number, verification=checked.verification.value)
             with self._sessions.begin() as session:
-                started = self._start(session, result, audit, checked)
+                if not isinstance(checked, ValidRequest):
+                    return _refuse(session, result, audit, Refusal.INVALID, checked)
+                result = replace(result, phone_number=checked.phone_number, verification=checked.verification)
+                audit.update(phone_number=checked.phone_number, verification=checked.verification.value)
+                return self._start_in(session, result, audit, checked)
         except SQLAlchemyError:
             log.exception("store unavailable before the Kaleyra call; nothing was sent")
             return replace(result, status=Refusal.STORE_UNAVAILABLE)
-        if isinstance(started, ResendResult):
-            return started
+
+    def finish(self, started: Started) -> ResendResult:
+        """Call Kaleyra (unless this is a dry run) and record the outcome."""
         if self._settings.kaleyra_dry_run:
             return self._complete(started, None)
+        checked = started.request
         outcome = self._kaleyra.retry_otp(
             waba_id=checked.waba_id,
             phone_number_id=checked.phone_number_id,
@@ -186,9 +198,9 @@ class Resender:
         )
         return self._complete(started, outcome)
 
-    def _start(
+    def _start_in(
         self, session: Session, result: ResendResult, audit: dict[str, object], checked: ValidRequest
-    ) -> ResendResult | _Started:
+    ) -> ResendResult | Started:
         """Authorise, claim the cooldown and write the attempt `pending`, in one transaction."""
         waba = wabas.get_waba(session, checked.waba_id)
         if waba is None:
@@ -217,9 +229,9 @@ class Resender:
         attempt = attempts.start_attempt(session, created_at=self._clock(), dry_run=dry_run, **audit)
         status = DRY_RUN if dry_run else PENDING
         result = replace(result, status=status, attempt_id=attempt.id)
-        return _Started(result, claim, waba.kaleyra_sid, waba.kaleyra_region)
+        return Started(result, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
 
-    def _complete(self, started: _Started, outcome: KaleyraOutcome | None) -> ResendResult:
+    def _complete(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
         """Record the outcome; give the cooldown back when nothing can have been sent."""
         result = started.result
         if outcome is not None:
