@@ -7,6 +7,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,8 +31,15 @@ class CliError(Exception):
     """One line for the operator; the command exits non-zero."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one `error: …` line, like every other error (subcommands inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="resend-otp-bot", description=__doc__)
+    parser = _Parser(prog="resend-otp-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("serve", help="serve Slack's HTTP requests on $PORT")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.kaleyra import OutcomeKind
 from bot.resend import DRY_RUN, Refusal, ResendResult
@@ -18,6 +20,18 @@ _FIELD_NAMES = {
 
 
 @dataclass(frozen=True)
+class Style:
+    """How a surface writes outside text, people and times (plain for the CLI; mrkdwn for Slack)."""
+
+    text: Callable[[str], str] = str
+    person: Callable[[str], str] = str
+    time: Callable[[datetime], str] = lambda moment: f"{moment:%H:%M:%S} UTC"
+
+
+PLAIN = Style()
+
+
+@dataclass(frozen=True)
 class Explanation:
     emoji: str
     headline: str
@@ -28,9 +42,9 @@ class Explanation:
         return f"{self.headline}\n{self.advice}\nCode: {self.code}"
 
 
-def explain(result: ResendResult) -> Explanation:
+def explain(result: ResendResult, style: Style = PLAIN) -> Explanation:
     """Headline, what it means and what to do, and the code to quote."""
-    explanation = _explain(result)
+    explanation = _explain(result, style)
     if result.dry_run:
         return Explanation(
             ":test_tube:",
@@ -41,13 +55,14 @@ def explain(result: ResendResult) -> Explanation:
     return explanation
 
 
-def _explain(result: ResendResult) -> Explanation:
+def _explain(result: ResendResult, style: Style) -> Explanation:
     number = result.masked_number
     via = result.verification.value if result.verification else "SMS"
-    waba = result.waba_name or result.request.waba_id
+    waba = style.text(result.waba_name or result.request.waba_id)
     kaleyra = result.kaleyra
-    code = (kaleyra.code if kaleyra and kaleyra.code else None) or result.status
-    retry = f" Another resend is possible after {result.retry_at:%H:%M:%S} UTC." if result.retry_at else ""
+    said = style.text(kaleyra.message) if kaleyra else ""
+    code = style.text((kaleyra.code if kaleyra and kaleyra.code else None) or result.status)
+    retry = f" Another resend is possible after {style.time(result.retry_at)}." if result.retry_at else ""
     match result.status:
         case OutcomeKind.SENT:
             return Explanation(
@@ -67,11 +82,18 @@ def _explain(result: ResendResult) -> Explanation:
             return Explanation(
                 ":large_green_circle:",
                 f"{number} is already verified on {waba}: no OTP is needed.",
-                f"Kaleyra says: {kaleyra.message if kaleyra else ''}. Nothing was sent.",
+                f"Kaleyra says: {said}. Nothing was sent.",
                 code,
             )
         case OutcomeKind.BAD_REQUEST:
-            return Explanation(":x:", "Kaleyra refused the request; nothing was sent.", _bad_fields(result), code)
+            fields = [_FIELD_NAMES.get(name, name) for name in (kaleyra.field_errors if kaleyra else {})]
+            return Explanation(
+                ":x:",
+                "Kaleyra refused the request; nothing was sent.",
+                f"Kaleyra says the {style.text(', '.join(fields) or 'request')} was wrong: {said}. "
+                "Check it and try again.",
+                code,
+            )
         case OutcomeKind.AUTH:
             return Explanation(
                 ":closed_lock_with_key:",
@@ -82,7 +104,7 @@ def _explain(result: ResendResult) -> Explanation:
         case OutcomeKind.NOT_ON_ACCOUNT:
             return Explanation(
                 ":x:",
-                f"WABA {result.request.waba_id} is not on the bot's Kaleyra account; nothing was sent.",
+                f"WABA {style.text(result.request.waba_id)} is not on the bot's Kaleyra account; nothing was sent.",
                 "Check the WABA id; if it belongs to another Kaleyra account, ask an admin.",
                 code,
             )
@@ -90,8 +112,7 @@ def _explain(result: ResendResult) -> Explanation:
             return Explanation(
                 ":warning:",
                 "Kaleyra failed to process the request.",
-                f"Kaleyra says: {kaleyra.message if kaleyra else ''}. An OTP may or may not have gone out; "
-                "try again in a few minutes." + retry,
+                f"Kaleyra says: {said}. An OTP may or may not have gone out; try again in a few minutes." + retry,
                 code,
             )
         case OutcomeKind.TIMEOUT:
@@ -110,21 +131,28 @@ def _explain(result: ResendResult) -> Explanation:
                 "UNREACHABLE",
             )
         case OutcomeKind.UNEXPECTED_RESPONSE:
-            status = f"HTTP {kaleyra.http_status}" if kaleyra and kaleyra.http_status else "a broken answer"
+            answer = f"HTTP {kaleyra.http_status}" if kaleyra and kaleyra.http_status else "a broken answer"
             return Explanation(
                 ":grey_question:",
-                f"Kaleyra answered with {status} that the bot could not read.",
+                f"Kaleyra answered with {answer} that the bot could not read.",
                 "An OTP may or may not have been sent. Ask the customer before trying again." + retry,
                 code if kaleyra and kaleyra.code else "UNEXPECTED_RESPONSE",
             )
-    return _explain_refusal(result)
+    return _explain_refusal(result, style)
 
 
-def _explain_refusal(result: ResendResult) -> Explanation:
-    details = " ".join(result.field_errors.values())
+def _explain_refusal(result: ResendResult, style: Style) -> Explanation:
+    details = style.text(" ".join(result.field_errors.values()))
     match result.status:
-        case Refusal.COOLDOWN:
-            return Explanation(":stopwatch:", "Nothing was sent: this number is in cooldown.", details, "COOLDOWN")
+        case Refusal.COOLDOWN if result.held is not None:
+            held = result.held
+            return Explanation(
+                ":stopwatch:",
+                "Nothing was sent: this number is in cooldown.",
+                f"{style.person(held.user_id)} asked for an OTP to this number at {style.time(held.claimed_at)}. "
+                f"Try again after {style.time(held.expires_at)}.",
+                "COOLDOWN",
+            )
         case Refusal.NOT_ALLOWED:
             return Explanation(":no_entry:", "Nothing was sent: not allowed.", details, "NOT_ALLOWED")
         case Refusal.STORE_UNAVAILABLE:
@@ -136,13 +164,4 @@ def _explain_refusal(result: ResendResult) -> Explanation:
             )
         case Refusal.INVALID:
             return Explanation(":pencil2:", "Nothing was sent: some fields need fixing.", details, "INVALID")
-    return Explanation(":grey_question:", f"Outcome: {result.status}.", details, result.status.upper())
-
-
-def _bad_fields(result: ResendResult) -> str:
-    kaleyra = result.kaleyra
-    errors = kaleyra.field_errors if kaleyra else {}
-    fields = [_FIELD_NAMES.get(name, name) for name in errors] or ["request"]
-    return (
-        f"Kaleyra says the {', '.join(fields)} was wrong: {kaleyra.message if kaleyra else ''}. Check it and try again."
-    )
+    return Explanation(":grey_question:", f"Outcome: {style.text(str(result.status))}.", details, "UNKNOWN")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import ssl
 import time
 from collections.abc import Mapping
@@ -17,8 +16,6 @@ import httpx
 from bot.config import Secret
 
 __all__ = ["KaleyraClient", "KaleyraOutcome", "OutcomeKind", "Verification", "request_body"]
-
-log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 
@@ -124,19 +121,7 @@ class KaleyraClient:
         url = f"{base}/v2/{sid or self._sid}/whatsapp/{waba_id}/number/retry_otp"
         body = request_body(phone_number_id, phone_number, verification)
         started = time.monotonic()
-        outcome = anyio.run(self._call, url, body, started)
-        log.info(
-            "kaleyra retry_otp",
-            extra={
-                "event": "kaleyra_call",
-                "waba_id": waba_id,
-                "code": outcome.code,
-                "outcome": outcome.kind.value,
-                "http_status": outcome.http_status,
-                "latency_ms": outcome.latency_ms,
-            },
-        )
-        return outcome
+        return anyio.run(self._call, url, body, started)
 
     async def _call(self, url: str, body: dict, started: float) -> KaleyraOutcome:
         request_sent = False

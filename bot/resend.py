@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
+from bot.observe import observe
 from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
 from bot.store import access, attempts, cooldown, wabas
 from bot.store.models import utcnow
@@ -95,6 +96,7 @@ class ResendResult:
     held: cooldown.Held | None = None
     retry_at: datetime | None = None
     dry_run: bool = False
+    surface: str = ""
 
     @property
     def masked_number(self) -> str:
@@ -169,19 +171,22 @@ class Resender:
         A surface that must answer within Slack's 3 s (a modal's errors) runs this before its
         ack and `finish` after it.
         """
-        result = ResendResult(Refusal.INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run)
+        result = ResendResult(
+            Refusal.INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run, surface=origin.surface
+        )
         audit = _audit_fields(requester, origin, request)
         checked = validate(request)
         try:
             with self._sessions.begin() as session:
                 if not isinstance(checked, ValidRequest):
-                    return _refuse(session, result, audit, Refusal.INVALID, checked)
+                    return observe(_refuse(session, result, audit, Refusal.INVALID, checked))
                 result = replace(result, phone_number=checked.phone_number, verification=checked.verification)
                 audit.update(phone_number=checked.phone_number, verification=checked.verification.value)
-                return self._start_in(session, result, audit, checked)
+                started = self._start_in(session, result, audit, checked)
+            return observe(started) if isinstance(started, ResendResult) else started
         except SQLAlchemyError:
             log.exception("store unavailable before the Kaleyra call; nothing was sent")
-            return replace(result, status=Refusal.STORE_UNAVAILABLE)
+            return observe(replace(result, status=Refusal.STORE_UNAVAILABLE))
 
     def finish(self, started: Started) -> ResendResult:
         """Call Kaleyra (unless this is a dry run) and record the outcome."""
@@ -257,7 +262,7 @@ class Resender:
         if started.claim is not None and not sent_nothing:
             retry_at = self._clock() + timedelta(seconds=self._settings.otp_cooldown_seconds)
             result = replace(result, retry_at=retry_at)
-        return result
+        return observe(result)
 
 
 def cooldown_message(held: cooldown.Held) -> str:

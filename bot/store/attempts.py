@@ -43,8 +43,12 @@ def complete_attempt(session: Session, attempt_id: int, **fields: object) -> Non
     session.execute(update(Attempt).where(Attempt.id == attempt_id).values(completed_at=utcnow(), **fields))
 
 
-def record_delivery(session: Session, attempt_id: int, delivery: str) -> None:
-    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(delivery=delivery))
+def record_delivery(session: Session, attempt_id: int, delivery: str, thread_ts: str | None = None) -> None:
+    """Where the outcome reached the person, and the thread it started (for a command)."""
+    values: dict[str, object] = {"delivery": delivery}
+    if thread_ts is not None:
+        values["thread_ts"] = thread_ts
+    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(**values))
 
 
 def recent_attempts(session: Session, narrow: AttemptFilter, limit: int = 20) -> list[Attempt]:

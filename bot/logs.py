@@ -1,0 +1,110 @@
+"""One log line per event, readable or JSON (`LOG_FORMAT`), with no secret in any of them."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from bot.config import Settings
+
+# Set per Slack request (and carried into its background work) so lines can be joined up.
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+_FIELDS = (
+    "event",
+    "request_id",
+    "surface",
+    "user",
+    "waba_id",
+    "number",
+    "code",
+    "outcome",
+    "status",
+    "http_status",
+    "latency_ms",
+    "delivery",
+    "attempt_id",
+)
+
+
+class RedactSecrets(logging.Filter):
+    """Replace any configured secret that reaches a log record, whatever logger it came from."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        exc_text = logging.Formatter().formatException(record.exc_info) if record.exc_info else ""
+        if any(s in message or s in exc_text for s in self._secrets):
+            for secret in self._secrets:
+                message = message.replace(secret, "[redacted]")
+                exc_text = exc_text.replace(secret, "[redacted]")
+            record.msg, record.args = message, None
+            if exc_text:
+                record.exc_info, record.exc_text = None, exc_text
+        return True
+
+
+class _RequestId(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update({k: getattr(record, k) for k in _FIELDS if getattr(record, k, None) is not None})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        extra = " ".join(f"{k}={getattr(record, k)}" for k in _FIELDS if getattr(record, k, None) is not None)
+        text = super().format(record)
+        return f"{text} [{extra}]" if extra else text
+
+
+def setup_logging(settings: Settings) -> None:
+    """Send every logger to stderr in the chosen format, through the secret filter."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    handler.addFilter(_RequestId())
+    handler.addFilter(secret_filter(settings))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    # Their debug and info output carries headers, bodies and full phone numbers (SQL parameters).
+    for noisy in ("slack_sdk", "slack_bolt", "httpx", "httpcore", "sqlalchemy", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def secret_filter(settings: Settings) -> RedactSecrets:
+    return RedactSecrets(
+        [
+            settings.kaleyra_api_key.reveal(),
+            settings.slack_signing_secret.reveal(),
+            settings.slack_bot_token.reveal(),
+            settings.slack_app_token.reveal(),
+        ]
+    )

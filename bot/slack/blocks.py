@@ -1,0 +1,182 @@
+"""Block Kit for everything the bot shows, built with slack_sdk's models (they check Slack's limits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.explain import explain
+from bot.resend import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD, ResendResult
+from bot.slack.mrkdwn import SLACK, escape, user
+
+MODAL_CALLBACK_ID = "resend_otp_modal"
+RESEND_AGAIN_ACTION = "resend_again"
+OPEN_MODAL_ACTION = "open_resend_modal"
+_MAX_OPTIONS = 100  # Slack's limit for a static select
+
+
+@dataclass(frozen=True)
+class WabaChoice:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Prefill:
+    waba_id: str | None = None
+    phone_number_id: str | None = None
+    phone_number: str | None = None
+    verification: str = "SMS"
+    notice: str | None = None
+
+
+def _waba_option(waba: WabaChoice) -> Option:
+    label = f"{waba.name} ({waba.id})"
+    if len(label) > 75:
+        label = f"{waba.name[: 72 - len(waba.id)]}… ({waba.id})"
+    return Option(value=waba.id, text=label)
+
+
+def resend_modal(wabas: Sequence[WabaChoice], prefill: Prefill, private_metadata: str) -> View:
+    """The modal; block ids and action ids are SPEC's field names."""
+    options = [_waba_option(w) for w in wabas[:_MAX_OPTIONS]]
+    initial = next((o for o, w in zip(options, wabas, strict=False) if w.id == prefill.waba_id), None)
+    via_options = [Option(value="SMS", label="SMS"), Option(value="VOICE", label="Voice call")]
+    blocks: list[Block] = []
+    if prefill.notice:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=prefill.notice)))
+    blocks += [
+        InputBlock(
+            block_id=WABA_FIELD,
+            label="WhatsApp Business Account",
+            element=StaticSelectElement(
+                action_id=WABA_FIELD, placeholder="Choose a WABA", options=options, initial_option=initial
+            ),
+        ),
+        InputBlock(
+            block_id=PHONE_NUMBER_ID_FIELD,
+            label="Phone number id",
+            hint="The id Kaleyra returned when the number was added (digits).",
+            element=PlainTextInputElement(
+                action_id=PHONE_NUMBER_ID_FIELD,
+                placeholder="678997654321098",
+                initial_value=prefill.phone_number_id,
+                max_length=32,
+            ),
+        ),
+        InputBlock(
+            block_id=PHONE_NUMBER_FIELD,
+            label="Phone number, with country code",
+            element=PlainTextInputElement(
+                action_id=PHONE_NUMBER_FIELD,
+                placeholder="+91 98765 43210",
+                initial_value=prefill.phone_number,
+                max_length=40,
+            ),
+        ),
+        InputBlock(
+            block_id=VERIFICATION_FIELD,
+            label="Send the code by",
+            element=RadioButtonsElement(
+                action_id=VERIFICATION_FIELD,
+                options=via_options,
+                initial_option=via_options[1] if prefill.verification == "VOICE" else via_options[0],
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=MODAL_CALLBACK_ID,
+        title="Resend OTP",
+        submit="Resend",
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=private_metadata,
+    )
+
+
+def announcement_text(result: ResendResult, status: str = ":hourglass_flowing_sand: sending…") -> str:
+    """The parent message: what is being resent, for whom, by whom."""
+    via = result.verification.value if result.verification else "SMS"
+    waba = escape(result.waba_name or result.request.waba_id)
+    asked_by = user(result.requester.user_id)
+    return f"OTP resend for {result.masked_number} on {waba} via {via}, asked by {asked_by}: {status}"
+
+
+def final_status(result: ResendResult) -> str:
+    explanation = explain(result, SLACK)
+    return f"{explanation.emoji} {explanation.headline}"
+
+
+def outcome_blocks(result: ResendResult, *, with_button: bool = True) -> list[Block]:
+    """The reply: what happened, what to do, and the facts to quote."""
+    explanation = explain(result, SLACK)
+    facts = [f"Code: `{explanation.code}`"]
+    if result.waba_name or result.request.waba_id:
+        facts.append(f"WABA: {escape(result.waba_name or result.request.waba_id)}")
+    if result.phone_number:
+        facts.append(f"Number: {result.masked_number}")
+    facts.append(f"Asked by {user(result.requester.user_id)}")
+    if result.kaleyra is not None:
+        facts.append(f"Kaleyra took {result.kaleyra.latency_ms} ms")
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(text=f"{explanation.emoji} *{explanation.headline}*\n{explanation.advice}")
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=" · ".join(facts))]),
+    ]
+    if with_button and result.attempt_id is not None and result.phone_number:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Resend again",
+                        action_id=RESEND_AGAIN_ACTION,
+                        value=str(result.attempt_id),
+                        confirm=ConfirmObject(
+                            title="Resend the OTP again?",
+                            text=f"This sends another code to {result.masked_number}; "
+                            "the customer's previous code stops working.",
+                            confirm="Resend",
+                            deny="Cancel",
+                        ),
+                    )
+                ]
+            )
+        )
+    return blocks
+
+
+def outcome_text(result: ResendResult) -> str:
+    """The notification text (and the fallback where blocks don't show)."""
+    explanation = explain(result, SLACK)
+    return f"{explanation.emoji} {explanation.headline} (code {explanation.code})"
+
+
+def open_modal_button(text: str = "Open the form") -> ActionsBlock:
+    return ActionsBlock(elements=[ButtonElement(text=text, action_id=OPEN_MODAL_ACTION, value="open")])
+
+
+def text_with_modal_button(text: str) -> list[Block]:
+    """A short message that keeps the modal one click away."""
+    return [SectionBlock(text=MarkdownTextObject(text=text)), open_modal_button()]
+
+
+def as_dicts(blocks: Sequence[Block]) -> list[dict]:
+    return [block.to_dict() for block in blocks]

@@ -1,0 +1,28 @@
+"""What listeners need, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.runtime import Runtime
+from bot.slack.background import Background
+from bot.slack.delivery import Delivery
+from bot.slack.groups import UserGroups
+
+
+@dataclass(frozen=True)
+class SlackDeps:
+    runtime: Runtime
+    client: WebClient
+    groups: UserGroups
+    delivery: Delivery
+    # Slack-only work after an ack (views.open, history, admin): never queued behind Kaleyra.
+    quick: Background
+    # The Kaleyra call and its delivery: may take KALEYRA_TIMEOUT_SECONDS each.
+    resends: Background
+
+    def drain(self) -> None:
+        self.quick.drain()
+        self.resends.drain()

@@ -1,0 +1,92 @@
+"""The steps listeners share: open the modal, run a resend and deliver it, tell the person."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+from bot.resend import Refusal, ResendResult, Started
+from bot.slack import metadata
+from bot.slack.blocks import (
+    Prefill,
+    WabaChoice,
+    outcome_blocks,
+    outcome_text,
+    resend_modal,
+    text_with_modal_button,
+)
+from bot.slack.delivery import Destination
+from bot.slack.deps import SlackDeps
+from bot.slack.mrkdwn import escape
+from bot.store import access
+
+log = logging.getLogger(__name__)
+
+
+def allowed_wabas(deps: SlackDeps, user_id: str) -> list[WabaChoice]:
+    requester = deps.groups.requester(user_id)
+    with deps.runtime.sessions() as session:
+        return [WabaChoice(w.id, w.name) for w in access.allowed_wabas(session, requester.principals)]
+
+
+def no_wabas_message(deps: SlackDeps) -> str:
+    admins = sorted(deps.runtime.settings.admin_user_ids)
+    with deps.runtime.sessions() as session:
+        admins += [a.user_id for a in access.list_admins(session) if a.user_id not in admins]
+    who = ", ".join(f"<@{a}>" for a in admins[:5]) if admins else "the bot's admin"
+    return f"You have no WhatsApp Business Accounts to resend OTPs for yet. Ask {who} to grant you one."
+
+
+def open_modal(
+    deps: SlackDeps, trigger_id: str, surface: str, destination: Destination, prefill: Prefill | None = None
+) -> None:
+    """Open the resend modal with this user's WABAs, or tell them why it can't open."""
+    prefill = prefill or Prefill()
+    wabas = allowed_wabas(deps, destination.user_id)
+    if not wabas:
+        tell(deps, destination, no_wabas_message(deps), with_button=False)
+        return
+    if prefill.waba_id and prefill.waba_id not in {w.id for w in wabas}:
+        warning = (
+            f":warning: The alert names WABA `{escape(prefill.waba_id)}`, which you may not use. "
+            "Choose another, or ask an admin for access."
+        )
+        notice = " ".join(filter(None, (warning, prefill.notice)))
+        prefill = replace(prefill, waba_id=None, notice=notice)
+    view = resend_modal(wabas, prefill, metadata.encode(surface, destination))
+    try:
+        deps.client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        if exc.response.get("error") == "expired_trigger_id":
+            tell(deps, destination, "Slack took too long to open the form: please run the command again.")
+        else:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            tell(deps, destination, "Slack would not open the form just now: please try again.")
+    except (SlackClientError, OSError) as exc:
+        log.warning("views.open failed: %s", type(exc).__name__)
+        tell(deps, destination, "Slack would not open the form just now: please try again.")
+
+
+def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination) -> ResendResult:
+    """Announce (for a command), call Kaleyra, and post the outcome with its fallbacks."""
+    announcement = deps.delivery.announce(destination, started.result)
+    result = deps.runtime.resender.finish(started)
+    deps.delivery.deliver(destination, result, announcement)
+    return result
+
+
+def deliver_refusal(deps: SlackDeps, result: ResendResult, destination: Destination) -> None:
+    """A refusal is the asker's business alone: it goes to them, never the channel."""
+    blocks = outcome_blocks(result, with_button=False)
+    if result.status == Refusal.INVALID:
+        blocks += text_with_modal_button("Or fill in the form:")[1:]
+    deps.delivery.to_person(destination, outcome_text(result), blocks)
+
+
+def tell(deps: SlackDeps, destination: Destination, text: str, *, with_button: bool = True) -> None:
+    """A short note for the person alone, with the modal one click away unless it can't help."""
+    blocks = text_with_modal_button(text) if with_button else [SectionBlock(text=MarkdownTextObject(text=text))]
+    deps.delivery.to_person(destination, text, blocks)

@@ -1,0 +1,58 @@
+"""Which granted user groups a Slack user belongs to, from `usergroups.users.list`, cached briefly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.resend import Requester
+from bot.store import access
+
+log = logging.getLogger(__name__)
+
+GROUP_CACHE_SECONDS = 60.0
+
+
+class UserGroups:
+    def __init__(
+        self,
+        client: WebClient,
+        sessions: sessionmaker[Session],
+        ttl: float = GROUP_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._ttl = ttl
+        self._clock = clock
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def requester(self, user_id: str) -> Requester:
+        """The user with the granted groups they are in: what the use case authorises."""
+        with self._sessions() as session:
+            granted = access.granted_group_ids(session)
+        return Requester(user_id, frozenset(g for g in granted if user_id in self._members_of(g)))
+
+    def _members_of(self, group_id: str) -> frozenset[str]:
+        now = self._clock()
+        with self._lock:
+            cached = self._members.get(group_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            response = self._client.usergroups_users_list(usergroup=group_id)
+            members = frozenset(response.get("users") or ())
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            # Slack hiccups: keep the last known members rather than lock everyone out.
+            log.warning("usergroups.users.list failed for %s: %s", group_id, type(exc).__name__)
+            return cached[1] if cached is not None else frozenset()
+        with self._lock:
+            self._members[group_id] = (now, members)
+        return members

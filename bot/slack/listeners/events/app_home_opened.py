@@ -1,0 +1,53 @@
+"""App Home: the user's WABAs, their last attempts, and a button that opens the modal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot.slack import flows
+from bot.slack.blocks import open_modal_button
+from bot.slack.deps import SlackDeps
+from bot.slack.history import attempt_lines
+from bot.slack.mrkdwn import escape
+from bot.store.attempts import AttemptFilter, recent_attempts
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    @app.event("app_home_opened")
+    def app_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            deps.quick.submit(publish_home, deps, event["user"])
+
+
+def publish_home(deps: SlackDeps, user_id: str) -> None:
+    try:
+        deps.client.views_publish(user_id=user_id, view=home_view(deps, user_id))
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("views.publish failed for %s: %s", user_id, type(exc).__name__)
+
+
+def home_view(deps: SlackDeps, user_id: str) -> View:
+    wabas = flows.allowed_wabas(deps, user_id)
+    with deps.runtime.sessions() as session:
+        mine = recent_attempts(session, AttemptFilter(user_ids=frozenset({user_id})), limit=10)
+    blocks: list[Block] = [HeaderBlock(text="Resend WhatsApp OTPs")]
+    if wabas:
+        blocks.append(open_modal_button("Resend an OTP"))
+        names = "\n".join(f"• {escape(w.name)} `{w.id}`" for w in wabas[:40])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Your WABAs*\n{names}")))
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=flows.no_wabas_message(deps))))
+    blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Your last 10 attempts*"))]
+    lines = attempt_lines(deps, mine)
+    blocks += [ContextBlock(elements=[MarkdownTextObject(text=line)]) for line in lines] or [
+        ContextBlock(elements=[MarkdownTextObject(text="None yet.")])
+    ]
+    return View(type="home", blocks=blocks)

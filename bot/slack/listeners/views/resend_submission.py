@@ -1,0 +1,56 @@
+"""The resend modal's submission: errors as the ack, the Kaleyra call after it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.explain import explain
+from bot.resend import (
+    PHONE_NUMBER_FIELD,
+    PHONE_NUMBER_ID_FIELD,
+    VERIFICATION_FIELD,
+    WABA_FIELD,
+    Origin,
+    ResendRequest,
+    ResendResult,
+)
+from bot.slack import flows, metadata
+from bot.slack.blocks import MODAL_CALLBACK_ID
+from bot.slack.deps import SlackDeps
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    @app.view(MODAL_CALLBACK_ID)
+    def resend_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        surface, destination = metadata.decode(view.get("private_metadata"), user_id)
+        request = request_from_state(view.get("state", {}).get("values", {}))
+        # Authorising and claiming run before the ack: a refusal must show in the modal.
+        requester = deps.groups.requester(user_id)
+        origin = Origin(surface, destination.channel_id, destination.thread_ts)
+        started = deps.runtime.resender.start(requester, origin, request)
+        if isinstance(started, ResendResult):
+            errors = dict(started.field_errors) or {WABA_FIELD: explain(started).headline}
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        deps.resends.submit(flows.run_and_deliver, deps, started, destination)
+
+
+def request_from_state(values: dict[str, Any]) -> ResendRequest:
+    """The four fields from a view's state, whatever input element carried them."""
+
+    def value(block_id: str) -> str:
+        action = (values.get(block_id) or {}).get(block_id) or {}
+        selected = action.get("selected_option") or {}
+        raw = selected.get("value") if selected else action.get("value")
+        return raw if isinstance(raw, str) else ""
+
+    return ResendRequest(
+        waba_id=value(WABA_FIELD),
+        phone_number_id=value(PHONE_NUMBER_ID_FIELD),
+        phone_number=value(PHONE_NUMBER_FIELD),
+        verification=value(VERIFICATION_FIELD) or "SMS",
+    )

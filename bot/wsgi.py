@@ -1,0 +1,24 @@
+"""The WSGI entry point gunicorn's workers import: `bot.wsgi:application`."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.config import load_settings
+from bot.logs import setup_logging
+from bot.metrics import metrics_app
+from bot.runtime import build_runtime
+from bot.slack.app import create_app
+from bot.web import make_wsgi_app
+
+_settings = load_settings()
+setup_logging(_settings)
+_runtime = build_runtime(_settings, check_migrated=False)
+_app, _deps = create_app(_runtime)
+application = make_wsgi_app(_app, _runtime.engine, metrics_app())
+
+
+def drain() -> None:
+    """Finish in-flight resends and post their outcomes (gunicorn's worker_exit)."""
+    logging.getLogger(__name__).info("draining in-flight resends before exit")
+    _deps.drain()

@@ -1,0 +1,191 @@
+"""`python -m bot …` end to end, as an operator runs it: a subprocess in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.store import access, wabas
+from bot.store.db import make_engine, make_sessions, upgrade
+from bot.store.models import AdminAction, Attempt, Grant, Waba
+from tests.fakes.kaleyra import FakeKaleyra
+from tests.support import (
+    ALICE,
+    KALEYRA_API_KEY,
+    KALEYRA_SID,
+    MALLORY,
+    PHONE,
+    PHONE_MASKED,
+    PHONE_NUMBER_ID,
+    PHONE_PASTED,
+    WABA,
+    WABA_NAME,
+)
+
+FULL_DIGITS = PHONE.removeprefix("+91")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty working directory: no .env, and the default SQLite file lands here."""
+    path = tmp_path / "ops"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def env(workdir: Path, fake_kaleyra: FakeKaleyra) -> dict[str, str]:
+    """Only what an operator would export; nothing inherited from the developer's shell."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(workdir),
+        "USER": "operator",
+        "PYTHONIOENCODING": "utf-8",
+        "KALEYRA_SID": KALEYRA_SID,
+        "KALEYRA_API_KEY": KALEYRA_API_KEY,
+        "KALEYRA_BASE_URL": fake_kaleyra.base_url,
+        "KALEYRA_TIMEOUT_SECONDS": "5",
+    }
+
+
+def bot(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=30
+    )
+
+
+def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode != 0, done.stdout
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in done.stderr
+    return lines[0]
+
+
+def migrated_store(workdir: Path):
+    engine = make_engine(f"sqlite:///{workdir / 'resend_otp.db'}")
+    upgrade(engine)
+    return engine
+
+
+def test_operator_adds_a_waba_grants_it_resends_and_audits(
+    workdir: Path, env: dict[str, str], fake_kaleyra: FakeKaleyra
+) -> None:
+    refused = bot(workdir, env, "waba", "list")
+    assert "db upgrade" in one_error_line(refused)
+
+    upgraded = bot(workdir, env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert (workdir / "resend_otp.db").exists()
+
+    for args in (("waba", "add", WABA, "--name", WABA_NAME), ("grant", ALICE, WABA)):
+        done = bot(workdir, env, *args)
+        assert done.returncode == 0, done.stderr
+
+    retried = bot(
+        workdir,
+        env,
+        *("retry", "--as", ALICE, "--waba", WABA, "--phone-number-id", PHONE_NUMBER_ID),
+        *("--phone", PHONE_PASTED, "--via", "voice"),
+    )
+    assert retried.returncode == 0, retried.stderr
+    assert f"OTP sent by VOICE to {PHONE_MASKED} on {WABA_NAME}" in retried.stdout
+    assert "WA200" in retried.stdout
+    assert FULL_DIGITS not in retried.stdout
+    (request,) = fake_kaleyra.requests
+    assert (request.method, request.path) == ("POST", f"/v2/{KALEYRA_SID}/whatsapp/{WABA}/number/retry_otp")
+    assert request.headers["api-key"] == KALEYRA_API_KEY
+    assert request.headers["content-type"] == "application/json"
+    assert request.json == {"id": PHONE_NUMBER_ID, "phone_number": PHONE, "type_verification": "VOICE"}
+
+    audit = bot(workdir, env, "audit")
+    assert audit.returncode == 0, audit.stderr
+    (line,) = audit.stdout.splitlines()
+    for shown in (ALICE, WABA, PHONE_MASKED, "VOICE", "sent", "WA200"):
+        assert shown in line
+    assert FULL_DIGITS not in audit.stdout
+
+    as_json = bot(workdir, env, "audit", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    (row,) = json.loads(as_json.stdout)
+    assert {k: row[k] for k in ("user", "surface", "waba_id", "phone_number", "via", "status", "code")} == {
+        "user": ALICE,
+        "surface": "cli",
+        "waba_id": WABA,
+        "phone_number": PHONE_MASKED,
+        "via": "VOICE",
+        "status": "sent",
+        "code": "WA200",
+    }
+    assert row["http_status"] == 200
+    assert FULL_DIGITS not in as_json.stdout
+
+
+RETRY = ("retry", "--as", ALICE, "--waba", WABA, "--phone-number-id", PHONE_NUMBER_ID)
+# (arguments, what the one error line must name)
+BAD_ARGUMENTS = [
+    (("grant", "alice", WABA), "not a Slack user id"),
+    (("grant", ALICE, "766999999999"), "not one the bot knows"),
+    (("waba", "add", "acme", "--name", "Acme"), "not a WABA id"),
+    (("waba", "add", WABA, "--name", " "), "name"),
+    (("audit", "--limit", "0"), "--limit"),
+    ((*RETRY, "--phone", PHONE, "--via", "fax"), "--via"),
+    (RETRY, "--phone"),
+]
+
+
+def test_bad_arguments_print_one_line_and_write_nothing(
+    workdir: Path, env: dict[str, str], fake_kaleyra: FakeKaleyra
+) -> None:
+    engine = migrated_store(workdir)
+    # Independent commands, run side by side to keep the suite quick.
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda case: bot(workdir, env, *case[0]), BAD_ARGUMENTS))
+    for (args, named), done in zip(BAD_ARGUMENTS, runs, strict=True):
+        assert named in one_error_line(done), args
+    with make_sessions(engine)() as session:
+        counts = [session.scalar(select(func.count()).select_from(t)) for t in (Waba, Grant, AdminAction, Attempt)]
+    engine.dispose()
+    assert counts == [0, 0, 0, 0]
+    assert fake_kaleyra.requests == []
+
+
+def test_retry_without_the_api_key_names_the_variable(
+    workdir: Path, env: dict[str, str], fake_kaleyra: FakeKaleyra
+) -> None:
+    engine = migrated_store(workdir)
+    with make_sessions(engine).begin() as session:
+        wabas.add_waba(session, WABA, WABA_NAME)
+        access.add_grant(session, ALICE, WABA, by="test")
+    del env["KALEYRA_API_KEY"]
+
+    done = bot(workdir, env, "retry", "--as", ALICE, "--waba", WABA, "--phone-number-id", "1", "--phone", PHONE)
+
+    assert "KALEYRA_API_KEY" in one_error_line(done)
+    with make_sessions(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Attempt)) == 0
+    engine.dispose()
+    assert fake_kaleyra.requests == []
+
+
+def test_refused_retry_exits_non_zero_and_says_why(
+    workdir: Path, env: dict[str, str], fake_kaleyra: FakeKaleyra
+) -> None:
+    engine = migrated_store(workdir)
+    with make_sessions(engine).begin() as session:
+        wabas.add_waba(session, WABA, WABA_NAME)
+    engine.dispose()
+
+    done = bot(workdir, env, "retry", "--as", MALLORY, "--waba", WABA, "--phone-number-id", "1", "--phone", PHONE)
+
+    assert done.returncode == 1
+    assert "not allowed" in done.stdout and "NOT_ALLOWED" in done.stdout
+    assert fake_kaleyra.requests == []

@@ -1,0 +1,161 @@
+"""Shared fixtures: a fresh database per test (SQLite and PostgreSQL), settings, fakes, a runtime.
+
+Every database test runs twice: on a SQLite file in tmp_path and on PostgreSQL at
+127.0.0.1:5432 (database `test`, user `postgres`, trust auth) in a schema of its own,
+created and dropped here. PostgreSQL being down fails those tests: CI starts it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime, build_runtime
+from bot.store import access, wabas
+from bot.store.db import make_engine, make_sessions, upgrade
+from tests.fakes.kaleyra import FakeKaleyra
+from tests.fakes.slack import FakeSlack
+from tests.support import (
+    ALICE,
+    BOB,
+    KALEYRA_API_KEY,
+    KALEYRA_SID,
+    ONCALL_GROUP,
+    OTHER_WABA,
+    OTHER_WABA_NAME,
+    WABA,
+    WABA_NAME,
+    FakeClock,
+)
+
+POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLAlchemy URL to an empty database that only this test uses."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_DSN, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not answering ({exc}); start it (.ci/run does)", pytrace=False)
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            # search_path holds only this schema: tables and alembic_version land in it.
+            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            # A connection still inside a transaction would block the drop forever.
+            admin.execute("SET lock_timeout = '10s'")
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def engines(database_url: str) -> Iterator[Callable[[], Engine]]:
+    """Make more engines on the test's database (another 'process'); all disposed at the end."""
+    made: list[Engine] = []
+
+    def make() -> Engine:
+        made.append(make_engine(database_url))
+        return made[-1]
+
+    yield make
+    for engine in made:
+        engine.dispose()
+
+
+@pytest.fixture
+def migrated(engines: Callable[[], Engine]) -> Engine:
+    """An engine on a database migrated to head with `bot.store.db.upgrade`."""
+    engine = engines()
+    upgrade(engine)
+    return engine
+
+
+@pytest.fixture
+def sessions(migrated: Engine) -> sessionmaker[Session]:
+    return make_sessions(migrated)
+
+
+@pytest.fixture
+def seeded(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Two WABAs; Alice may use Acme Retail, the on-call group may use both."""
+    with sessions.begin() as session:
+        wabas.add_waba(session, WABA, WABA_NAME)
+        wabas.add_waba(session, OTHER_WABA, OTHER_WABA_NAME)
+        access.add_grant(session, ALICE, WABA, by="test")
+        access.add_grant(session, ONCALL_GROUP, "*", by="test")
+    return sessions
+
+
+@pytest.fixture
+def fake_kaleyra() -> Iterator[FakeKaleyra]:
+    with FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA, OTHER_WABA)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack(usergroups={ONCALL_GROUP: [BOB]}) as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_kaleyra: FakeKaleyra) -> Callable[..., Settings]:
+    """Settings from an explicit environment (never `.env`): the fakes, plus overrides.
+
+    DATABASE_URL is the test's `database_url` when the test uses one, else an unused SQLite file.
+    """
+    if "database_url" in request.fixturenames:
+        database_url = request.getfixturevalue("database_url")
+    else:
+        database_url = f"sqlite:///{tmp_path / 'settings.db'}"
+    base = {
+        "DATABASE_URL": database_url,
+        "KALEYRA_SID": fake_kaleyra.sid,
+        "KALEYRA_API_KEY": fake_kaleyra.api_key,
+        "KALEYRA_BASE_URL": fake_kaleyra.base_url,
+        "KALEYRA_TIMEOUT_SECONDS": "5",
+        "OTP_COOLDOWN_SECONDS": "60",
+    }
+
+    def make(**overrides: str) -> Settings:
+        return load_settings({**base, **overrides}, dotenv=False)
+
+    return make
+
+
+@pytest.fixture
+def make_runtime(migrated: Engine, settings: Callable[..., Settings]) -> Iterator[Callable[..., Runtime]]:
+    """Build the bot's runtime against the fakes and the migrated store, with env overrides."""
+    built: list[Runtime] = []
+
+    def make(**overrides: str) -> Runtime:
+        built.append(build_runtime(settings(**overrides)))
+        return built[-1]
+
+    yield make
+    for runtime in built:
+        runtime.engine.dispose()
+
+
+@pytest.fixture
+def runtime(make_runtime: Callable[..., Runtime], seeded: sessionmaker[Session]) -> Runtime:
+    """The runtime with the seeded WABAs and grants, as `serve` would build it."""
+    return make_runtime()

@@ -1,0 +1,258 @@
+"""The retry_otp client over real HTTP against a local Kaleyra that answers as its docs say."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from bot.config import Secret, Settings
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, OutcomeKind, Verification
+from tests.fakes.kaleyra import FakeKaleyra, unused_port
+from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
+
+EXPECTED_PATH = f"/v2/{KALEYRA_SID}/whatsapp/{WABA}/number/retry_otp"
+
+
+def client_from(settings: Settings) -> KaleyraClient:
+    """The client as the runtime builds it, from settings."""
+    return KaleyraClient(
+        sid=settings.kaleyra_sid,
+        api_key=settings.kaleyra_api_key,
+        base_url=settings.kaleyra_url_for(),
+        timeout_seconds=settings.kaleyra_timeout_seconds,
+    )
+
+
+def call(client: KaleyraClient, verification: Verification = Verification.SMS) -> KaleyraOutcome:
+    return client.retry_otp(
+        waba_id=WABA, phone_number_id=PHONE_NUMBER_ID, phone_number=PHONE, verification=verification
+    )
+
+
+def assert_no_key_leak(client: KaleyraClient, outcome: KaleyraOutcome, caplog: pytest.LogCaptureFixture) -> None:
+    assert KALEYRA_API_KEY not in repr(client)
+    assert KALEYRA_API_KEY not in repr(outcome)
+    for record in caplog.records:
+        assert KALEYRA_API_KEY not in record.getMessage(), record.name
+        assert KALEYRA_API_KEY not in repr(record.__dict__), record.name
+
+
+@pytest.fixture
+def client(settings: Callable[..., Settings]) -> KaleyraClient:
+    return client_from(settings())
+
+
+# scenario, kind, code, HTTP status, field errors Kaleyra named
+ANSWERS = [
+    ("WA200", OutcomeKind.SENT, "WA200", 200, set()),
+    ("RBC001", OutcomeKind.AUTH, "RBC001", 401, {"body", "error"}),
+    ("WA401", OutcomeKind.NOT_ON_ACCOUNT, "WA401", 401, {"waba_id"}),
+    ("WA400_payload", OutcomeKind.BAD_REQUEST, "WA400", 400, {"payload"}),
+    ("WA400_type", OutcomeKind.BAD_REQUEST, "WA400", 400, {"type_verification"}),
+    ("WA400_phone", OutcomeKind.BAD_REQUEST, "WA400", 400, {"phone_number"}),
+    ("WA500_approved", OutcomeKind.ALREADY_VERIFIED, "WA500", 500, {"error"}),
+    ("WA500_later", OutcomeKind.UPSTREAM_ERROR, "WA500", 500, {"error"}),
+    ("html502", OutcomeKind.UNEXPECTED_RESPONSE, None, 502, set()),
+    ("malformed_json", OutcomeKind.UNEXPECTED_RESPONSE, None, 200, set()),
+    # A code the bot has never seen, with HTTP 200: not "sent".
+    ("unknown_code", OutcomeKind.UNEXPECTED_RESPONSE, "WA999", 200, {"error"}),
+    # The connection breaks after the request went out: it may have been delivered.
+    ("drop", OutcomeKind.UNEXPECTED_RESPONSE, None, None, set()),
+]
+
+
+@pytest.mark.parametrize(("scenario", "kind", "code", "status", "fields"), ANSWERS, ids=[a[0] for a in ANSWERS])
+def test_each_documented_answer_becomes_its_outcome(
+    client: KaleyraClient,
+    fake_kaleyra: FakeKaleyra,
+    caplog: pytest.LogCaptureFixture,
+    scenario: str,
+    kind: OutcomeKind,
+    code: str | None,
+    status: int | None,
+    fields: set[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake_kaleyra.queue(scenario)
+
+    outcome = call(client)
+
+    assert (outcome.kind, outcome.code, outcome.http_status) == (kind, code, status)
+    assert set(outcome.field_errors) == fields
+    assert outcome.message  # every outcome says something a person can read
+    assert outcome.latency_ms >= 0
+    # Exactly one request: each one may text or call a real person.
+    (request,) = fake_kaleyra.requests
+    assert request.method == "POST"
+    assert request.path == EXPECTED_PATH
+    assert_no_key_leak(client, outcome, caplog)
+
+
+def test_request_is_exactly_what_the_docs_show(client: KaleyraClient, fake_kaleyra: FakeKaleyra) -> None:
+    outcome = call(client, Verification.VOICE)
+
+    assert outcome.kind is OutcomeKind.SENT
+    assert outcome.message == "Request Processed Successfully"
+    (request,) = fake_kaleyra.requests
+    assert request.method == "POST"
+    assert request.path == EXPECTED_PATH
+    assert request.headers["api-key"] == KALEYRA_API_KEY
+    assert request.headers["content-type"] == "application/json"
+    assert request.json == {"id": PHONE_NUMBER_ID, "phone_number": PHONE, "type_verification": "VOICE"}
+    assert isinstance(request.json["id"], str)
+
+
+def test_per_waba_sid_and_base_url_change_the_path(client: KaleyraClient, fake_kaleyra: FakeKaleyra) -> None:
+    outcome = client.retry_otp(
+        waba_id=WABA,
+        phone_number_id=PHONE_NUMBER_ID,
+        phone_number=PHONE,
+        verification=Verification.SMS,
+        sid="HXOTHERSID",
+        base_url=fake_kaleyra.base_url + "/",
+    )
+
+    # The fake knows only the bot's SID, so it answers like Kaleyra does for a wrong one.
+    assert outcome.kind is OutcomeKind.AUTH
+    (request,) = fake_kaleyra.requests
+    assert request.path == f"/v2/HXOTHERSID/whatsapp/{WABA}/number/retry_otp"
+
+
+def test_wrong_api_key_is_auth_and_not_echoed(settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra) -> None:
+    outcome = call(client_from(settings(KALEYRA_API_KEY="another-wrong-key-123")))
+
+    assert (outcome.kind, outcome.code) == (OutcomeKind.AUTH, "RBC001")
+    assert "another-wrong-key-123" not in repr(outcome)
+
+
+def test_hang_times_out_at_the_deadline(
+    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1"))
+    fake_kaleyra.queue("hang")
+
+    started = time.monotonic()
+    outcome = call(client)
+    elapsed = time.monotonic() - started
+
+    assert outcome.kind is OutcomeKind.TIMEOUT
+    assert outcome.kind.may_have_sent
+    assert 1.0 <= elapsed < 1.5
+    assert len(fake_kaleyra.requests) == 1
+    assert_no_key_leak(client, outcome, caplog)
+
+
+def test_slow_answer_within_the_deadline_is_read(settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra) -> None:
+    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="2"))
+    fake_kaleyra.queue("slow:0.6")
+
+    outcome = call(client)
+
+    assert outcome.kind is OutcomeKind.SENT
+    assert 600 <= outcome.latency_ms < 2000
+    assert len(fake_kaleyra.requests) == 1
+
+
+@pytest.fixture
+def trickling_server() -> Iterator[tuple[str, list[bytes]]]:
+    """A server that answers one byte every 0.2 s: every read is quick, the whole answer is not."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    received: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(4096)
+            received.append(data)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", received
+    stop.set()
+    thread.join(timeout=2)
+    listener.close()
+
+
+def test_deadline_holds_for_the_whole_call_not_each_read(
+    settings: Callable[..., Settings], trickling_server: tuple[str, list[bytes]]
+) -> None:
+    base_url, received = trickling_server
+    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1", KALEYRA_BASE_URL=base_url))
+
+    started = time.monotonic()
+    outcome = call(client)
+
+    assert outcome.kind is OutcomeKind.TIMEOUT
+    assert time.monotonic() - started < 1.5
+    assert len(received) == 1
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """The real network transport, counting how many requests the client tried to send."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def test_refused_connection_is_unreachable_after_at_most_two_tries(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    transport = CountingTransport()
+    client = KaleyraClient(
+        sid=KALEYRA_SID,
+        api_key=Secret(KALEYRA_API_KEY),
+        base_url=f"http://127.0.0.1:{unused_port()}",
+        timeout_seconds=5,
+        transport=transport,
+    )
+
+    started = time.monotonic()
+    outcome = call(client)
+
+    assert outcome.kind is OutcomeKind.UNREACHABLE
+    assert not outcome.kind.may_have_sent
+    assert (outcome.code, outcome.http_status) == (None, None)
+    assert 1 <= transport.attempts <= 2
+    assert time.monotonic() - started < 1.0
+    assert_no_key_leak(client, outcome, caplog)
+
+
+@pytest.mark.parametrize(
+    ("kind", "may_have_sent"),
+    [
+        (OutcomeKind.SENT, True),
+        (OutcomeKind.UPSTREAM_ERROR, True),
+        (OutcomeKind.TIMEOUT, True),
+        (OutcomeKind.UNEXPECTED_RESPONSE, True),
+        (OutcomeKind.ALREADY_VERIFIED, False),
+        (OutcomeKind.BAD_REQUEST, False),
+        (OutcomeKind.AUTH, False),
+        (OutcomeKind.NOT_ON_ACCOUNT, False),
+        (OutcomeKind.UNREACHABLE, False),
+    ],
+)
+def test_which_outcomes_may_have_reached_a_person(kind: OutcomeKind, may_have_sent: bool) -> None:
+    assert kind.may_have_sent is may_have_sent

@@ -1,0 +1,65 @@
+"""Phone numbers as people paste them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("pasted", "e164"),
+    [
+        ("+919876543210", "+919876543210"),
+        ("+91 98765-43210", "+919876543210"),
+        ("+91 98765 43210", "+919876543210"),
+        ("0091 98765 43210", "+919876543210"),
+        ("919876543210", "+919876543210"),
+        ("(+91) 98765.43210", "+919876543210"),
+        (f"+91{NBSP}98765{NBSP}43210", "+919876543210"),
+        ("  +91 98765 43210\n", "+919876543210"),
+        ("+1 (415) 555-2671", "+14155552671"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+55 11 91234-5678", "+5511912345678"),
+    ],
+)
+def test_pasted_numbers_normalise_to_e164(pasted: str, e164: str) -> None:
+    assert normalise_phone(pasted) == e164
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "",
+        "   ",
+        "+91 81234 5678O",  # a letter O for a zero
+        "call +91 81234 56789",
+        "+91 81234",  # too short for India
+        "+91 81234 56789 12",  # too long
+        "+999 81234 56789",  # no such country code
+        "\u0669\u0661\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",  # Arabic-Indic digits
+        "+91 81234 56789 ext 2",
+    ],
+)
+def test_what_is_not_a_number_is_refused_plainly(pasted: str) -> None:
+    with pytest.raises(InvalidPhoneNumber) as caught:
+        normalise_phone(pasted)
+    message = str(caught.value)
+    assert "e.g." in message or "check" in message
+    # The message may be shown in a channel: never the whole number.
+    assert "8123456789" not in message.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("e164", "masked"),
+    [
+        ("+919876543210", "+91\u2022\u2022\u2022\u2022\u2022\u20223210"),
+        ("+14155552671", "+1\u2022\u2022\u2022\u2022\u2022\u20222671"),
+        ("+442079460958", "+44\u2022\u2022\u2022\u2022\u2022\u20220958"),
+        ("+5511912345678", "+55\u2022\u2022\u2022\u2022\u2022\u20225678"),
+    ],
+)
+def test_mask_shows_country_code_and_last_four(e164: str, masked: str) -> None:
+    assert mask_phone(e164) == masked

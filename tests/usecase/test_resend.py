@@ -1,0 +1,348 @@
+"""The resend use case end to end: store on SQLite and PostgreSQL, Kaleyra over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.explain import explain
+from bot.kaleyra import KaleyraClient
+from bot.resend import Origin, Requester, Resender, ResendRequest, ResendResult
+from bot.store import access, wabas
+from bot.store.db import make_engine, make_sessions
+from bot.store.models import Attempt, CooldownClaim
+from tests.fakes.kaleyra import FakeKaleyra, unused_port
+from tests.support import (
+    ALICE,
+    BOB,
+    MALLORY,
+    ONCALL_GROUP,
+    OTHER_WABA,
+    PHONE,
+    PHONE_MASKED,
+    PHONE_NUMBER_ID,
+    PHONE_PASTED,
+    WABA,
+    WABA_NAME,
+    FakeClock,
+)
+
+REQUEST = ResendRequest(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
+SLACK = Origin("command", channel_id="C0ALERTS", thread_ts="1700000000.000100")
+
+
+def build_resender(settings: Settings, sessions: sessionmaker[Session], clock: FakeClock) -> Resender:
+    client = KaleyraClient(
+        sid=settings.kaleyra_sid,
+        api_key=settings.kaleyra_api_key,
+        base_url=settings.kaleyra_url_for(),
+        timeout_seconds=settings.kaleyra_timeout_seconds,
+    )
+    return Resender(settings, sessions, client, clock=clock)
+
+
+@pytest.fixture
+def make_resender(
+    seeded: sessionmaker[Session], settings: Callable[..., Settings], clock: FakeClock
+) -> Callable[..., Resender]:
+    """A Resender on the seeded store, the fake Kaleyra and the test's clock; env overrides."""
+    return lambda **env: build_resender(settings(**env), seeded, clock)
+
+
+def resend(resender: Resender, user: str = ALICE, groups: frozenset[str] = frozenset(), **fields: str) -> ResendResult:
+    return resender.resend(Requester(user, groups), SLACK, replace(REQUEST, **fields))
+
+
+def audit_rows(sessions: sessionmaker[Session]) -> list[Attempt]:
+    with sessions() as session:
+        return list(session.scalars(select(Attempt).order_by(Attempt.id)))
+
+
+def test_sent_is_audited_with_who_where_and_what(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra, clock: FakeClock
+) -> None:
+    result = resend(make_resender(), verification="voice")
+
+    assert result.status == "sent"
+    assert (result.phone_number, result.waba_name, result.kaleyra.code) == (PHONE, WABA_NAME, "WA200")
+    assert result.retry_at == clock.now + timedelta(seconds=60)
+    (request,) = fake_kaleyra.requests
+    assert request.json == {"id": PHONE_NUMBER_ID, "phone_number": PHONE, "type_verification": "VOICE"}
+
+    (row,) = audit_rows(seeded)
+    assert (row.user_id, row.surface, row.channel_id, row.thread_ts) == (ALICE, "command", "C0ALERTS", SLACK.thread_ts)
+    assert (row.waba_id, row.phone_number, row.phone_number_id, row.verification) == (
+        WABA,
+        PHONE,
+        PHONE_NUMBER_ID,
+        "VOICE",
+    )
+    assert (row.status, row.code, row.http_status, row.dry_run) == ("sent", "WA200", 200, False)
+    assert row.created_at == clock.now
+    assert row.completed_at is not None and row.latency_ms is not None
+
+    told = explain(result)
+    assert told.code == "WA200"
+    assert PHONE_MASKED in told.headline and PHONE not in told.as_text()
+
+
+INVALID = [
+    pytest.param({"waba_id": "acme"}, {"waba_id"}, id="waba"),
+    pytest.param({"phone_number_id": "6789-9765"}, {"phone_number_id"}, id="phone_number_id"),
+    pytest.param({"phone_number": "+91 98765 4321O"}, {"phone_number"}, id="letter in number"),
+    pytest.param({"phone_number": "+91 12345"}, {"phone_number"}, id="too short"),
+    pytest.param({"verification": "fax"}, {"type_verification"}, id="verification"),
+    pytest.param(
+        {"waba_id": "", "phone_number_id": "", "phone_number": "", "verification": "whatsapp"},
+        {"waba_id", "phone_number_id", "phone_number", "type_verification"},
+        id="everything",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "errors"), INVALID)
+def test_invalid_fields_are_refused_by_field_and_audited(
+    make_resender: Callable[..., Resender],
+    seeded: sessionmaker[Session],
+    fake_kaleyra: FakeKaleyra,
+    fields: dict[str, str],
+    errors: set[str],
+) -> None:
+    result = resend(make_resender(), **fields)
+
+    assert result.status == "refused_invalid"
+    assert set(result.field_errors) == errors
+    assert all(result.field_errors.values())
+    (row,) = audit_rows(seeded)
+    assert row.status == "refused_invalid" and row.message and row.completed_at is not None
+    assert fake_kaleyra.requests == []
+
+
+def test_unknown_waba_is_refused_on_the_waba_field(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    result = resend(make_resender(), waba_id="766999999999")
+
+    assert result.status == "refused_invalid"
+    assert "not one the bot knows" in result.field_errors["waba_id"]
+    assert [r.status for r in audit_rows(seeded)] == ["refused_invalid"]
+    assert fake_kaleyra.requests == []
+
+
+def test_not_allowed_is_refused_and_audited(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    resender = make_resender()
+
+    stranger = resend(resender, MALLORY)
+    other_waba = resend(resender, ALICE, waba_id=OTHER_WABA)
+
+    for result in (stranger, other_waba):
+        assert result.status == "refused_not_allowed"
+        assert "ask an admin" in result.field_errors["waba_id"]
+        assert explain(result).code == "NOT_ALLOWED"
+    rows = audit_rows(seeded)
+    assert [(r.user_id, r.status) for r in rows] == [(MALLORY, "refused_not_allowed"), (ALICE, "refused_not_allowed")]
+    assert fake_kaleyra.requests == []
+
+
+def test_a_granted_group_member_may_resend(make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra) -> None:
+    result = resend(make_resender(), BOB, frozenset({ONCALL_GROUP}), waba_id=OTHER_WABA)
+
+    assert result.status == "sent"
+    assert len(fake_kaleyra.requests) == 1
+
+
+def test_cooldown_names_who_asked_and_when_to_retry(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra, clock: FakeClock
+) -> None:
+    resender = make_resender()
+    assert resend(resender).status == "sent"
+
+    clock.advance(10)
+    # The same number written another way, by someone else: still the same number.
+    held = resend(resender, BOB, frozenset({ONCALL_GROUP}), phone_number="0091 98765 43210")
+
+    assert held.status == "refused_cooldown"
+    assert held.held.user_id == ALICE
+    assert held.retry_at == clock.now + timedelta(seconds=50)
+    message = held.field_errors["phone_number"]
+    assert ALICE in message and "09:30:00 UTC" in message and "09:31:00 UTC" in message
+    assert explain(held).code == "COOLDOWN"
+    assert [r.status for r in audit_rows(seeded)] == ["sent", "refused_cooldown"]
+    assert len(fake_kaleyra.requests) == 1
+
+    clock.advance(50)
+    assert resend(resender, BOB, frozenset({ONCALL_GROUP})).status == "sent"
+    assert len(fake_kaleyra.requests) == 2
+
+
+def test_attempt_is_pending_in_the_store_while_kaleyra_is_hung(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    resender = make_resender(KALEYRA_TIMEOUT_SECONDS="10")
+    fake_kaleyra.queue("hang")
+    results: list[ResendResult] = []
+    call = threading.Thread(target=lambda: results.append(resend(resender)))
+    call.start()
+    try:
+        fake_kaleyra.wait_for_requests(1)
+        # Kaleyra has the request and has not answered: the audit row is already there.
+        (row,) = audit_rows(seeded)
+        assert (row.status, row.code, row.completed_at) == ("pending", None, None)
+        assert (row.user_id, row.phone_number) == (ALICE, PHONE)
+        with seeded() as session:
+            assert session.scalar(select(CooldownClaim.user_id)) == ALICE
+    finally:
+        fake_kaleyra.release_hung()
+        call.join(timeout=10)
+
+    assert [r.status for r in results] == ["sent"]
+    (row,) = audit_rows(seeded)
+    assert row.status == "sent" and row.completed_at is not None
+
+
+MAY_HAVE_SENT = [
+    pytest.param("WA200", "sent", "WA200", id="WA200"),
+    pytest.param("WA500_later", "upstream_error", "WA500", id="WA500-other"),
+    pytest.param("hang", "timeout", "TIMEOUT", id="timeout"),
+    pytest.param("html502", "unexpected_response", "UNEXPECTED_RESPONSE", id="html502"),
+    pytest.param("drop", "unexpected_response", "UNEXPECTED_RESPONSE", id="dropped-after-sending"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "status", "code"), MAY_HAVE_SENT)
+def test_claim_is_kept_when_an_otp_may_have_been_sent(
+    make_resender: Callable[..., Resender],
+    seeded: sessionmaker[Session],
+    fake_kaleyra: FakeKaleyra,
+    clock: FakeClock,
+    scenario: str,
+    status: str,
+    code: str,
+) -> None:
+    resender = make_resender(KALEYRA_TIMEOUT_SECONDS="1")
+    fake_kaleyra.queue(scenario)
+
+    first = resend(resender)
+    assert (first.status, explain(first).code) == (status, code)
+    assert first.retry_at == clock.now + timedelta(seconds=60)
+
+    second = resend(resender)
+    assert second.status == "refused_cooldown"
+    assert len(fake_kaleyra.requests) == 1
+    assert [r.status for r in audit_rows(seeded)] == [status, "refused_cooldown"]
+
+
+SENT_NOTHING = [
+    pytest.param("WA400_payload", "bad_request", "WA400", id="WA400-payload"),
+    pytest.param("WA400_type", "bad_request", "WA400", id="WA400-type"),
+    pytest.param("WA400_phone", "bad_request", "WA400", id="WA400-phone"),
+    pytest.param("WA401", "not_on_account", "WA401", id="WA401"),
+    pytest.param("RBC001", "auth", "RBC001", id="RBC001"),
+    pytest.param("WA500_approved", "already_verified", "WA500", id="already-approved"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "status", "code"), SENT_NOTHING)
+def test_claim_is_released_when_nothing_was_sent(
+    make_resender: Callable[..., Resender],
+    seeded: sessionmaker[Session],
+    fake_kaleyra: FakeKaleyra,
+    scenario: str,
+    status: str,
+    code: str,
+) -> None:
+    resender = make_resender()
+    fake_kaleyra.queue(scenario)
+
+    first = resend(resender)
+    assert (first.status, explain(first).code) == (status, code)
+    assert first.retry_at is None
+
+    # A corrected retry goes straight through.
+    assert resend(resender).status == "sent"
+    assert len(fake_kaleyra.requests) == 2
+    with seeded() as session:
+        statuses = [(r.status, r.code) for r in session.scalars(select(Attempt).order_by(Attempt.id))]
+    assert statuses == [(status, code), ("sent", "WA200")]
+
+
+def test_claim_is_released_when_kaleyra_refused_the_connection(
+    settings: Callable[..., Settings], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra, clock: FakeClock
+) -> None:
+    down = build_resender(settings(KALEYRA_BASE_URL=f"http://127.0.0.1:{unused_port()}"), seeded, clock)
+
+    first = resend(down)
+    assert (first.status, explain(first).code) == ("unreachable", "UNREACHABLE")
+
+    assert resend(build_resender(settings(), seeded, clock)).status == "sent"
+    assert len(fake_kaleyra.requests) == 1
+
+
+def test_cooldown_zero_turns_it_off(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    resender = make_resender(OTP_COOLDOWN_SECONDS="0")
+
+    results = [resend(resender), resend(resender, BOB, frozenset({ONCALL_GROUP}))]
+
+    assert [(r.status, r.retry_at) for r in results] == [("sent", None), ("sent", None)]
+    assert len(fake_kaleyra.requests) == 2
+    with seeded() as session:
+        assert session.scalars(select(CooldownClaim)).all() == []
+
+
+def test_waba_on_another_kaleyra_account_uses_its_sid(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    with seeded.begin() as session:
+        wabas.add_waba(session, "766000000003", "Gamma Pharma", sid="HXGAMMA00EU", region="eu")
+        access.add_grant(session, ALICE, "766000000003", by="test")
+
+    resend(make_resender(), waba_id="766000000003")
+
+    (request,) = fake_kaleyra.requests
+    assert request.path == "/v2/HXGAMMA00EU/whatsapp/766000000003/number/retry_otp"
+
+
+def test_dry_run_calls_nobody_and_says_so(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    result = resend(make_resender(KALEYRA_DRY_RUN="1", KALEYRA_API_KEY=""))
+
+    assert result.status == "dry_run" and result.dry_run
+    told = explain(result)
+    assert told.headline.startswith("Dry run")
+    assert "Kaleyra was not called" in told.advice
+    (row,) = audit_rows(seeded)
+    assert (row.status, row.dry_run) == ("dry_run", True)
+    assert "dry run" in (row.message or "")
+    assert fake_kaleyra.requests == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_unreachable_store_sends_nothing(
+    kind: str, settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, clock: FakeClock, tmp_path
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'no-such-dir' / 'store.db'}"
+        if kind == "sqlite"
+        else f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/test"
+    )
+    engine = make_engine(url)
+    try:
+        result = resend(build_resender(settings(DATABASE_URL=url), make_sessions(engine), clock))
+    finally:
+        engine.dispose()
+
+    assert result.status == "store_unavailable"
+    assert explain(result).code == "STORE_UNAVAILABLE"
+    assert fake_kaleyra.requests == []
