@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.server import LoopbackServer, hard_close
 
 __all__ = ["FakeKaleyra", "RecordedRequest", "SCENARIOS", "unused_port"]
 
@@ -141,7 +141,7 @@ def _validate_scenario(name: str) -> None:
     raise ValueError(f"unknown Kaleyra scenario {name!r}; known: {sorted(SCENARIOS)} or 'slow:<s>'")
 
 
-class FakeKaleyra:
+class FakeKaleyra(LoopbackServer):
     """Real HTTP server on 127.0.0.1 that answers like Kaleyra's retry_otp API."""
 
     def __init__(
@@ -152,64 +152,18 @@ class FakeKaleyra:
         wabas: tuple[str, ...] | list[str] = ("766000000001",),
         latency: float = 0.0,
     ) -> None:
+        super().__init__()
         self.sid = sid
         self.api_key = api_key
         self.wabas = tuple(wabas)
         self.latency = latency
         self.requests: list[RecordedRequest] = []
-        self._lock = threading.Condition()
         self._scenarios: deque[str] = deque()
         # Bumped by release_hung(): frees the requests held so far, not later ones.
         self._release_generation = 0
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle -----------------------------------------------------------
-
-    def __enter__(self) -> FakeKaleyra:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        server = self._server
-        if server is None:
-            return
-        self._server = None
-        # Wake held/slow handlers first so none keeps a client waiting forever.
-        self._stopping.set()
-        with self._lock:
-            self._lock.notify_all()
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            conns = list(self._connections)
-        for conn in conns:
-            _hard_close(conn)
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeKaleyra is not running")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     # -- test controls -------------------------------------------------------
 
@@ -246,13 +200,6 @@ class FakeKaleyra:
     def _next_scenario(self) -> str | None:
         with self._lock:
             return self._scenarios.popleft() if self._scenarios else None
-
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     def _hold(self, since: int) -> bool:
         """Block until release_hung() (True) or the server stops (False).
@@ -293,17 +240,6 @@ class FakeKaleyra:
         if not isinstance(phone, str) or not _E164.match(phone):
             return _WA400_PHONE
         return _WA200
-
-
-def _hard_close(conn: socket.socket) -> None:
-    try:
-        conn.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        conn.close()
-    except OSError:
-        pass
 
 
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
@@ -407,6 +343,6 @@ def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
 
         def _drop(self) -> None:
             self.close_connection = True
-            _hard_close(self.connection)
+            hard_close(self.connection)
 
     return Handler

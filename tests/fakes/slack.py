@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
-import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.server import LoopbackServer, hard_close
 
 __all__ = ["FakeSlack", "SlackCall"]
 
@@ -68,74 +67,20 @@ def _decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]
     return params
 
 
-def _hard_close(conn: socket.socket) -> None:
-    try:
-        conn.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        conn.close()
-    except OSError:
-        pass
-
-
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """Real HTTP server on 127.0.0.1 that answers like the Slack Web API."""
 
     def __init__(self, *, usergroups: dict[str, list[str]] | None = None) -> None:
+        super().__init__()
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
         self.calls: list[SlackCall] = []
-        self._lock = threading.Condition()
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
         self._ts = itertools.count(100)
         self._view_ids = itertools.count(1)
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle -----------------------------------------------------------
-
-    def __enter__(self) -> FakeSlack:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        server = self._server
-        if server is None:
-            return
-        self._server = None
-        self._stopping.set()  # wakes delayed handlers so exit never waits on them
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            conns = list(self._connections)
-        for conn in conns:
-            _hard_close(conn)
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not running")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     @property
     def api_url(self) -> str:
@@ -203,13 +148,6 @@ class FakeSlack:
     def _delay_for(self, method: str) -> float:
         with self._lock:
             return self._delays.get(method, 0.0)
-
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     def _next_ts(self) -> str:
         with self._lock:
@@ -361,7 +299,7 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             delay = fake._delay_for(method)
             if delay and fake._stopping.wait(delay):
                 self.close_connection = True
-                _hard_close(self.connection)
+                hard_close(self.connection)
                 return
 
             fault = fake._take_fault(method)

@@ -1,0 +1,134 @@
+"""The real Bolt app behind a real threaded HTTP server on 127.0.0.1, against FakeSlack and FakeKaleyra.
+
+Requests are signed as Slack signs them; what the bot does is read off the fakes and the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import httpx
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime, build_runtime
+from bot.slack.app import create_app
+from bot.slack.deps import SlackDeps
+from bot.store import access, wabas
+from bot.store.db import make_engine, upgrade
+from bot.web import make_wsgi_app
+from tests import slack_requests
+from tests.fakes.kaleyra import FakeKaleyra
+from tests.fakes.slack import FakeSlack
+from tests.support import (
+    ALICE,
+    KALEYRA_API_KEY,
+    KALEYRA_SID,
+    ONCALL_GROUP,
+    OTHER_WABA,
+    OTHER_WABA_NAME,
+    WABA,
+    WABA_NAME,
+)
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@dataclass
+class SlackBot:
+    """A running bot and the fakes around it."""
+
+    url: str
+    slack: FakeSlack
+    kaleyra: FakeKaleyra
+    runtime: Runtime
+    deps: SlackDeps
+
+    def send(self, signed: tuple[str, dict[str, str]]) -> httpx.Response:
+        """POST a signed request (from tests.slack_requests) to /slack/events."""
+        body, headers = signed
+        return slack_requests.post(f"{self.url}/slack/events", body, headers)
+
+    def settle(self) -> None:
+        """Wait for all background work (Kaleyra calls, deliveries) that is queued now."""
+        for pool in (self.deps.quick, self.deps.resends):
+            pool.submit(lambda: None).result(timeout=30)
+
+
+@pytest.fixture
+def slack_fakes() -> Iterator[tuple[FakeSlack, FakeKaleyra]]:
+    with (
+        FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
+        FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA, OTHER_WABA)) as kaleyra,
+    ):
+        yield slack, kaleyra
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, slack_fakes: tuple[FakeSlack, FakeKaleyra]) -> Callable[..., Settings]:
+    slack, kaleyra = slack_fakes
+    base = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-test-token-0123456789",
+        "SLACK_SIGNING_SECRET": slack_requests.SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "KALEYRA_SID": kaleyra.sid,
+        "KALEYRA_API_KEY": kaleyra.api_key,
+        "KALEYRA_BASE_URL": kaleyra.base_url,
+        "KALEYRA_TIMEOUT_SECONDS": "5",
+        "OTP_COOLDOWN_SECONDS": "60",
+    }
+    return lambda **overrides: load_settings({**base, **overrides}, dotenv=False)
+
+
+@pytest.fixture
+def start_bot(
+    bot_settings: Callable[..., Settings], slack_fakes: tuple[FakeSlack, FakeKaleyra]
+) -> Iterator[Callable[..., SlackBot]]:
+    """Start a bot with env overrides; seeded with two WABAs, Alice granted Acme, on-call every WABA."""
+    slack, kaleyra = slack_fakes
+    running: list[tuple[_ThreadingServer, SlackBot]] = []
+
+    def start(**overrides: str) -> SlackBot:
+        settings = bot_settings(**overrides)
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        engine.dispose()
+        runtime = build_runtime(settings)
+        with runtime.sessions.begin() as session:
+            if wabas.get_waba(session, WABA) is None:
+                wabas.add_waba(session, WABA, WABA_NAME)
+                wabas.add_waba(session, OTHER_WABA, OTHER_WABA_NAME)
+                access.add_grant(session, ALICE, WABA, by="test")
+                access.add_grant(session, ONCALL_GROUP, "*", by="test")
+        app, deps = create_app(runtime)
+        server = make_server("127.0.0.1", 0, make_wsgi_app(app, runtime.engine), _ThreadingServer, _QuietHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        bot = SlackBot(f"http://127.0.0.1:{server.server_port}", slack, kaleyra, runtime, deps)
+        running.append((server, bot))
+        return bot
+
+    yield start
+    kaleyra.release_hung()
+    for server, bot in running:
+        server.shutdown()
+        server.server_close()
+        bot.deps.drain()
+        bot.runtime.engine.dispose()
+
+
+@pytest.fixture
+def bot(start_bot: Callable[..., SlackBot]) -> SlackBot:
+    return start_bot()
