@@ -11,7 +11,7 @@ from bot.store import access, wabas
 from bot.store.admin_log import log_admin_action
 from bot.store.models import ALL_WABAS
 
-_WABA_ID = re.compile(r"^\d{1,32}$")
+_WABA_ID = re.compile(r"^[0-9]{1,32}\Z")  # ASCII digits: `\d` takes any script's
 
 
 class AdminError(ValueError):

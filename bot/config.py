@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import TypeVar
 from dotenv import load_dotenv
 
 KALEYRA_REGIONS = ("in", "ap", "eu", "na")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _N = TypeVar("_N", int, float)
 
@@ -110,9 +112,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
     log_format = (env.get("LOG_FORMAT") or "text").lower()
     if log_format not in ("text", "json"):
         raise ConfigError("LOG_FORMAT must be 'text' or 'json'")
+    log_level = (env.get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}")
 
     return Settings(
-        database_url=env.get("DATABASE_URL") or f"sqlite:///{Path.cwd() / 'resend_otp.db'}",
+        database_url=_database_url(env.get("DATABASE_URL", "")),
         slack_bot_token=Secret(env.get("SLACK_BOT_TOKEN", "")),
         slack_signing_secret=Secret(env.get("SLACK_SIGNING_SECRET", "")),
         slack_app_token=Secret(env.get("SLACK_APP_TOKEN", "")),
@@ -126,9 +131,20 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         otp_cooldown_seconds=_number(env, "OTP_COOLDOWN_SECONDS", 60, int, minimum=0),
         admin_user_ids=frozenset(filter(None, map(str.strip, env.get("ADMIN_USER_IDS", "").split(",")))),
         port=_number(env, "PORT", 3000, int, minimum=1),
-        log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        log_level=log_level,
         log_format=log_format,
     )
+
+
+def _database_url(raw: str) -> str:
+    if not raw:
+        return f"sqlite:///{Path.cwd() / 'resend_otp.db'}"
+    # Managed PostgreSQL (Heroku and the like) hands out postgres:// URLs, which SQLAlchemy
+    # rejects, and a bare postgresql:// may pick a driver that is not installed: use psycopg 3.
+    for scheme in ("postgres://", "postgresql://"):
+        if raw.startswith(scheme):
+            return "postgresql+psycopg://" + raw.removeprefix(scheme)
+    return raw
 
 
 def _number(env: Mapping[str, str], name: str, default: _N, kind: type[_N], *, minimum: _N) -> _N:
@@ -137,6 +153,8 @@ def _number(env: Mapping[str, str], name: str, default: _N, kind: type[_N], *, m
         return default
     try:
         value = kind(raw)
+        if not math.isfinite(value):  # "inf" or "nan" would be no deadline at all
+            raise ValueError(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number: write e.g. {name}={default}") from None
     if value < minimum:

@@ -8,6 +8,9 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from bot.config import Settings
 
 # Set per Slack request (and carried into its background work) so lines can be joined up.
@@ -106,5 +109,13 @@ def secret_filter(settings: Settings) -> RedactSecrets:
             settings.slack_signing_secret.reveal(),
             settings.slack_bot_token.reveal(),
             settings.slack_app_token.reveal(),
+            _database_password(settings.database_url),
         ]
     )
+
+
+def _database_password(url: str) -> str:
+    try:
+        return make_url(url).password or ""
+    except ArgumentError:
+        return ""

@@ -31,9 +31,9 @@ def observe(result: ResendResult) -> ResendResult:
             "event": "kaleyra_call" if kaleyra is not None else "resend",
             "surface": result.surface,
             "user": result.requester.user_id,
-            "waba_id": result.request.waba_id[:32],
+            "waba_id": loggable_waba(result),
             "number": mask_phone(result.phone_number) if result.phone_number else None,
-            "code": kaleyra.code if kaleyra else None,
+            "code": outcome_code(result),
             "outcome": kaleyra.kind.value if kaleyra else None,
             "status": status,
             "http_status": kaleyra.http_status if kaleyra else None,
@@ -42,3 +42,18 @@ def observe(result: ResendResult) -> ResendResult:
         },
     )
     return result
+
+
+def outcome_code(result: ResendResult) -> str:
+    """Kaleyra's code, else the code the person is shown (COOLDOWN, TIMEOUT, DRY_RUN…), to grep for."""
+    if result.kaleyra is not None and result.kaleyra.code:
+        return result.kaleyra.code
+    return str(result.status).removeprefix("refused_").upper()
+
+
+def loggable_waba(result: ResendResult) -> str | None:
+    """A known WABA's id; anything else typed there only by its last 4 digits: it may be a phone number."""
+    typed = result.request.waba_id.strip()[:32]
+    if result.waba_name or len(typed) <= 4:
+        return typed or None
+    return "\u2022" * (len(typed) - 4) + typed[-4:]

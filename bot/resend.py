@@ -24,7 +24,8 @@ from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-_DIGITS = re.compile(r"^\d{1,32}$")
+# ASCII digits only: `\d` also matches fullwidth and other scripts' digits; Kaleyra's ids are ASCII.
+_DIGITS = re.compile(r"^[0-9]{1,32}\Z")
 
 # Field names double as the modal's block ids, so errors land on the right field.
 WABA_FIELD = "waba_id"
@@ -139,6 +140,7 @@ class Started:
     """An attempt written `pending`, with what the Kaleyra call needs."""
 
     result: ResendResult
+    attempt_id: int
     request: ValidRequest
     claim: cooldown.Claim | None
     kaleyra_sid: str | None
@@ -186,6 +188,9 @@ class Resender:
             return observe(started) if isinstance(started, ResendResult) else started
         except SQLAlchemyError:
             log.exception("store unavailable before the Kaleyra call; nothing was sent")
+            if not isinstance(checked, ValidRequest):
+                # The fields' errors still help the person even though the refusal went unaudited.
+                return observe(replace(result, field_errors=checked))
             return observe(replace(result, status=Refusal.STORE_UNAVAILABLE))
 
     def finish(self, started: Started) -> ResendResult:
@@ -234,7 +239,7 @@ class Resender:
         attempt = attempts.start_attempt(session, created_at=self._clock(), dry_run=dry_run, **audit)
         status = DRY_RUN if dry_run else PENDING
         result = replace(result, status=status, attempt_id=attempt.id)
-        return Started(result, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
+        return Started(result, attempt.id, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
 
     def _complete(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
         """Record the outcome; give the cooldown back when nothing can have been sent."""
@@ -246,7 +251,7 @@ class Resender:
             with self._sessions.begin() as session:
                 attempts.complete_attempt(
                     session,
-                    result.attempt_id,
+                    started.attempt_id,
                     status=result.status,
                     code=outcome.code if outcome else None,
                     message=outcome.message if outcome else "dry run: Kaleyra was not called",
@@ -279,7 +284,9 @@ def _refuse(
     status: Refusal,
     errors: dict[str, str],
 ) -> ResendResult:
-    attempt = attempts.record_refusal(session, status.value, " ".join(errors.values()), **audit)
+    # Marked like the dry run's sends, so staging traffic is told apart in the audit.
+    message = " ".join(errors.values())
+    attempt = attempts.record_refusal(session, status.value, message, dry_run=result.dry_run, **audit)
     return replace(result, status=status, field_errors=errors, attempt_id=attempt.id)
 
 

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.kaleyra import KaleyraClient
 from bot.resend import Resender
 from bot.store import attempts
-from bot.store.db import ensure_migrated, make_engine, make_sessions
+from bot.store.db import StoreError, ensure_migrated, make_engine, make_sessions
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,11 @@ def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime
     """Connect to the store (refusing an un-migrated one) and wire the use case."""
     engine = make_engine(settings.database_url)
     if check_migrated:
-        ensure_migrated(engine)
+        try:
+            ensure_migrated(engine)
+        except StoreError:
+            engine.dispose()  # close the pooled connection now, not whenever it is collected
+            raise
     sessions = make_sessions(engine)
     kaleyra = KaleyraClient(
         sid=settings.kaleyra_sid,

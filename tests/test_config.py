@@ -67,6 +67,9 @@ def test_region_picks_the_pod_and_base_url_overrides_it(env: dict[str, str], url
         ("OTP_COOLDOWN_SECONDS", "a minute"),
         ("OTP_COOLDOWN_SECONDS", "-1"),
         ("KALEYRA_TIMEOUT_SECONDS", "0"),
+        # Not a deadline at all: the call could hang forever.
+        ("KALEYRA_TIMEOUT_SECONDS", "inf"),
+        ("KALEYRA_TIMEOUT_SECONDS", "nan"),
         ("KALEYRA_DRY_RUN", "maybe"),
         ("PORT", "http"),
         ("LOG_FORMAT", "xml"),

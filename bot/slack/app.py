@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
@@ -13,7 +14,7 @@ from bot.slack.delivery import Delivery
 from bot.slack.deps import SlackDeps
 from bot.slack.groups import UserGroups
 from bot.slack.listeners import register
-from bot.slack.observe import log_request
+from bot.slack.observe import ObservedApp
 from bot.slack.retries import retry_handlers
 
 SLACK_TIMEOUT_SECONDS = 10
@@ -22,7 +23,7 @@ QUICK_WORKERS = 16
 RESEND_WORKERS = 64
 
 
-def create_app(runtime: Runtime) -> tuple[App, SlackDeps]:
+def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
     """The Bolt app and what its listeners share (drain it on shutdown)."""
     settings = runtime.settings
     client = WebClient(
@@ -39,16 +40,26 @@ def create_app(runtime: Runtime) -> tuple[App, SlackDeps]:
         quick=Background("slack", QUICK_WORKERS),
         resends=Background("resend", RESEND_WORKERS),
     )
-    app = App(
-        client=client,
+    app = ObservedApp(
+        # Bolt given a token calls auth.test on the first request, inside Slack's 3 s ack: a slow
+        # or unreachable Slack API would fail that ack. `authorize` hands Bolt the token without
+        # asking Slack; its own client carries none (with both, Bolt logs "token ignored").
+        client=WebClient(
+            base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+        ),
+        authorize=_authorize_with(settings.slack_bot_token.reveal()),
         signing_secret=settings.slack_signing_secret.reveal(),
         # Listeners ack first and hand slow work to `deps`: the ack is the HTTP response, with
         # no hand-off to Bolt's small thread pool that hung calls could exhaust.
         process_before_response=True,
-        # auth.test at start would make Slack an outage dependency of booting.
-        token_verification_enabled=False,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    app.middleware(log_request)
     register(app, deps)
     return app, deps
+
+
+def _authorize_with(token: str) -> Callable[..., AuthorizeResult]:
+    def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
+
+    return authorize

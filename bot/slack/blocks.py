@@ -53,6 +53,11 @@ def _waba_option(waba: WabaChoice) -> Option:
     return Option(value=waba.id, text=label)
 
 
+def _text_input(field: str, label: str, placeholder: str, initial: str | None, hint: str | None = None) -> InputBlock:
+    element = PlainTextInputElement(action_id=field, placeholder=placeholder, initial_value=initial, max_length=40)
+    return InputBlock(block_id=field, label=label, hint=hint, element=element)
+
+
 def resend_modal(wabas: Sequence[WabaChoice], prefill: Prefill, private_metadata: str) -> View:
     """The modal; block ids and action ids are SPEC's field names."""
     options = [_waba_option(w) for w in wabas[:_MAX_OPTIONS]]
@@ -69,27 +74,14 @@ def resend_modal(wabas: Sequence[WabaChoice], prefill: Prefill, private_metadata
                 action_id=WABA_FIELD, placeholder="Choose a WABA", options=options, initial_option=initial
             ),
         ),
-        InputBlock(
-            block_id=PHONE_NUMBER_ID_FIELD,
-            label="Phone number id",
+        _text_input(
+            PHONE_NUMBER_ID_FIELD,
+            "Phone number id",
+            "678997654321098",
+            prefill.phone_number_id,
             hint="The id Kaleyra returned when the number was added (digits).",
-            element=PlainTextInputElement(
-                action_id=PHONE_NUMBER_ID_FIELD,
-                placeholder="678997654321098",
-                initial_value=prefill.phone_number_id,
-                max_length=32,
-            ),
         ),
-        InputBlock(
-            block_id=PHONE_NUMBER_FIELD,
-            label="Phone number, with country code",
-            element=PlainTextInputElement(
-                action_id=PHONE_NUMBER_FIELD,
-                placeholder="+91 98765 43210",
-                initial_value=prefill.phone_number,
-                max_length=40,
-            ),
-        ),
+        _text_input(PHONE_NUMBER_FIELD, "Phone number, with country code", "+91 98765 43210", prefill.phone_number),
         InputBlock(
             block_id=VERIFICATION_FIELD,
             label="Send the code by",
@@ -111,8 +103,11 @@ def resend_modal(wabas: Sequence[WabaChoice], prefill: Prefill, private_metadata
     )
 
 
-def announcement_text(result: ResendResult, status: str = ":hourglass_flowing_sand: sending…") -> str:
+def announcement_text(result: ResendResult, status: str | None = None) -> str:
     """The parent message: what is being resent, for whom, by whom."""
+    if status is None:
+        # In a staging channel the parent is read first: it must not look like a real send.
+        status = ":test_tube: dry run, not calling Kaleyra…" if result.dry_run else ":hourglass_flowing_sand: sending…"
     via = result.verification.value if result.verification else "SMS"
     waba = escape(result.waba_name or result.request.waba_id)
     asked_by = user(result.requester.user_id)

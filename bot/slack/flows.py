@@ -22,6 +22,7 @@ from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps
 from bot.slack.mrkdwn import escape
 from bot.store import access
+from bot.store.wabas import get_waba
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,11 @@ def open_modal(
         tell(deps, destination, no_wabas_message(deps), with_button=False)
         return
     if prefill.waba_id and prefill.waba_id not in {w.id for w in wabas}:
+        with deps.runtime.sessions() as session:
+            known = get_waba(session, prefill.waba_id) is not None
+        why = "which you may not use" if known else "which the bot does not know"
         warning = (
-            f":warning: The alert names WABA `{escape(prefill.waba_id)}`, which you may not use. "
+            f":warning: The alert names WABA `{escape(prefill.waba_id)}`, {why}. "
             "Choose another, or ask an admin for access."
         )
         notice = " ".join(filter(None, (warning, prefill.notice)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.logs import request_id
@@ -29,25 +30,35 @@ def request_user(body: dict[str, Any]) -> str | None:
     return user.get("id") if isinstance(user, dict) else user
 
 
-def log_request(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002 (Bolt's name)
-    token = request_id.set(uuid.uuid4().hex[:12])
-    started = time.perf_counter()
-    kind = request_kind(body)
-    response = None
-    try:
-        response = next()
-        return response
-    finally:
-        SLACK_REQUESTS.labels(kind).inc()
-        log.info(
-            "slack %s",
-            kind,
-            extra={
-                "event": "slack_request",
-                "surface": kind,
-                "user": request_user(body),
-                "status": getattr(response, "status", None),
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
-        request_id.reset(token)
+class ObservedApp(App):
+    """Bolt's App, with each request's line logged around the whole dispatch.
+
+    A global middleware cannot do this: Bolt's `next()` only flags that the chain may go on,
+    and the listeners run after every middleware has returned, so a middleware sees neither
+    the listener's response nor its duration, and a request id it resets on return never
+    reaches the listener (nor the background work the listener hands off).
+    """
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        body = req.body if isinstance(req.body, dict) else {}
+        token = request_id.set(uuid.uuid4().hex[:12])
+        started = time.perf_counter()
+        response = None
+        try:
+            response = super().dispatch(req)
+            return response
+        finally:
+            kind = request_kind(body)
+            SLACK_REQUESTS.labels(kind).inc()
+            log.info(
+                "slack %s",
+                kind,
+                extra={
+                    "event": "slack_request",
+                    "surface": kind,
+                    "user": request_user(body),
+                    "http_status": response.status if response is not None else 500,
+                    "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id.reset(token)

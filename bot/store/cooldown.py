@@ -36,7 +36,7 @@ def claim_cooldown(
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for _ in range(3):
         token = uuid.uuid4().hex
-        statement = insert(CooldownClaim).values(
+        row = insert(CooldownClaim).values(
             waba_id=waba_id,
             phone_number=phone_number,
             user_id=user_id,
@@ -45,13 +45,13 @@ def claim_cooldown(
             expires_at=now + timedelta(seconds=seconds),
         )
         # An expired claim is taken over in the same statement; a live one is left alone.
-        statement = statement.on_conflict_do_update(
+        statement = row.on_conflict_do_update(
             index_elements=[CooldownClaim.waba_id, CooldownClaim.phone_number],
             set_={
-                "user_id": statement.excluded.user_id,
-                "claim_token": statement.excluded.claim_token,
-                "claimed_at": statement.excluded.claimed_at,
-                "expires_at": statement.excluded.expires_at,
+                "user_id": row.excluded.user_id,
+                "claim_token": row.excluded.claim_token,
+                "claimed_at": row.excluded.claimed_at,
+                "expires_at": row.excluded.expires_at,
             },
             where=CooldownClaim.expires_at <= now,
         ).returning(CooldownClaim.claim_token)

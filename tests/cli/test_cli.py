@@ -135,6 +135,7 @@ BAD_ARGUMENTS = [
     (("grant", "alice", WABA), "not a Slack user id"),
     (("grant", ALICE, "766999999999"), "not one the bot knows"),
     (("waba", "add", "acme", "--name", "Acme"), "not a WABA id"),
+    (("waba", "add", "\uff17\uff16\uff16", "--name", "Acme"), "not a WABA id"),
     (("waba", "add", WABA, "--name", " "), "name"),
     (("audit", "--limit", "0"), "--limit"),
     ((*RETRY, "--phone", PHONE, "--via", "fax"), "--via"),

@@ -236,7 +236,7 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(caplog: pytes
     assert not outcome.kind.may_have_sent
     assert (outcome.code, outcome.http_status) == (None, None)
     assert 1 <= transport.attempts <= 2
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.0  # well inside the 5 s deadline: nothing waited on a dead port
     assert_no_key_leak(client, outcome, caplog)
 
 

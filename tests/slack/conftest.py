@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, wait
+from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
@@ -21,6 +25,7 @@ from bot.slack.app import create_app
 from bot.slack.deps import SlackDeps
 from bot.store import access, wabas
 from bot.store.db import make_engine, upgrade
+from bot.store.models import Attempt
 from bot.web import make_wsgi_app
 from tests import slack_requests
 from tests.fakes.kaleyra import FakeKaleyra
@@ -55,16 +60,35 @@ class SlackBot:
     kaleyra: FakeKaleyra
     runtime: Runtime
     deps: SlackDeps
+    submitted: list[Future[Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # settle() must wait for the work itself: a no-op submitted to a pool of many threads
+        # runs at once beside work still in flight.
+        for pool in (self.deps.quick, self.deps.resends):
+            pool.submit = self._tracking(pool.submit)  # type: ignore[method-assign]
+
+    def _tracking(self, submit: Callable[..., Future[Any]]) -> Callable[..., Future[Any]]:
+        def tracked(work: Callable[..., Any], *args: Any) -> Future[Any]:
+            future = submit(work, *args)
+            self.submitted.append(future)
+            return future
+
+        return tracked
 
     def send(self, signed: tuple[str, dict[str, str]]) -> httpx.Response:
         """POST a signed request (from tests.slack_requests) to /slack/events."""
         body, headers = signed
         return slack_requests.post(f"{self.url}/slack/events", body, headers)
 
-    def settle(self) -> None:
-        """Wait for all background work (Kaleyra calls, deliveries) that is queued now."""
-        for pool in (self.deps.quick, self.deps.resends):
-            pool.submit(lambda: None).result(timeout=30)
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait for all background work (Kaleyra calls, deliveries) submitted so far, and what it submits."""
+        waited = 0
+        while waited < len(self.submitted):
+            pending = self.submitted[waited:]
+            _, not_done = wait(pending, timeout=timeout)
+            assert not not_done, f"{len(not_done)} background task(s) still running after {timeout}s"
+            waited += len(pending)
 
 
 @pytest.fixture
@@ -115,7 +139,7 @@ def start_bot(
                 access.add_grant(session, ONCALL_GROUP, "*", by="test")
         app, deps = create_app(runtime)
         server = make_server("127.0.0.1", 0, make_wsgi_app(app, runtime.engine), _ThreadingServer, _QuietHandler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         bot = SlackBot(f"http://127.0.0.1:{server.server_port}", slack, kaleyra, runtime, deps)
         running.append((server, bot))
         return bot
@@ -132,3 +156,28 @@ def start_bot(
 @pytest.fixture
 def bot(start_bot: Callable[..., SlackBot]) -> SlackBot:
     return start_bot()
+
+
+_triggers = count(1)
+
+
+def open_modal(bot: SlackBot, user_id: str, **command: Any) -> dict[str, Any]:
+    """Run `/resend-otp` with no text as `user_id`; the view the bot opened with views.open."""
+    trigger_id = f"{next(_triggers)}.modal.{user_id}"
+    response = bot.send(slack_requests.slash_command("", user_id=user_id, trigger_id=trigger_id, **command))
+    assert response.status_code == 200 and not response.content
+    (call,) = bot.slack.wait_for("views.open", where=lambda c: c.params.get("trigger_id") == trigger_id)
+    view: dict[str, Any] = call.params["view"]
+    return view
+
+
+def waba_options(view: dict[str, Any]) -> list[str]:
+    """The WABA ids the modal's select offers."""
+    (block,) = [b for b in view["blocks"] if b.get("block_id") == "waba_id"]
+    return [option["value"] for option in block["element"]["options"]]
+
+
+def attempts(bot: SlackBot) -> list[Attempt]:
+    """Every audited attempt, oldest first."""
+    with bot.runtime.sessions() as session:
+        return list(session.scalars(select(Attempt).order_by(Attempt.id)))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,11 +24,15 @@ def claim(sessions: sessionmaker[Session], user: str, clock: FakeClock, *, waba:
         return claim_cooldown(session, waba_id=waba, phone_number=PHONE, user_id=user, now=clock(), seconds=seconds)
 
 
+@pytest.mark.parametrize("earlier_claim", ["none", "expired"])
 def test_twenty_threads_claiming_at_once_one_wins(
-    migrated: Engine, engines: Callable[[], Engine], clock: FakeClock
+    migrated: Engine, engines: Callable[[], Engine], clock: FakeClock, earlier_claim: str
 ) -> None:
     # Two engines: like two worker processes sharing the database.
     pools = [make_sessions(migrated), make_sessions(engines())]
+    if earlier_claim == "expired":
+        assert isinstance(claim(pools[0], MALLORY, clock), Claim)
+        clock.advance(60)
     barrier = threading.Barrier(CONTENDERS)
 
     def contend(n: int) -> Claim | Held:

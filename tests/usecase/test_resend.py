@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -22,6 +24,7 @@ from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.support import (
     ALICE,
     BOB,
+    KALEYRA_API_KEY,
     MALLORY,
     ONCALL_GROUP,
     OTHER_WABA,
@@ -65,9 +68,19 @@ def audit_rows(sessions: sessionmaker[Session]) -> list[Attempt]:
         return list(session.scalars(select(Attempt).order_by(Attempt.id)))
 
 
+def assert_key_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    for record in caplog.records:
+        assert KALEYRA_API_KEY not in record.getMessage() and KALEYRA_API_KEY not in repr(record.__dict__)
+
+
 def test_sent_is_audited_with_who_where_and_what(
-    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra, clock: FakeClock
+    make_resender: Callable[..., Resender],
+    seeded: sessionmaker[Session],
+    fake_kaleyra: FakeKaleyra,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     result = resend(make_resender(), verification="voice")
 
     assert result.status == "sent"
@@ -91,11 +104,14 @@ def test_sent_is_audited_with_who_where_and_what(
     told = explain(result)
     assert told.code == "WA200"
     assert PHONE_MASKED in told.headline and PHONE not in told.as_text()
+    assert_key_never_logged(caplog)
 
 
 INVALID = [
     pytest.param({"waba_id": "acme"}, {"waba_id"}, id="waba"),
     pytest.param({"phone_number_id": "6789-9765"}, {"phone_number_id"}, id="phone_number_id"),
+    # Fullwidth digits, as some PDFs and IMEs produce: not the ASCII digits Kaleyra expects.
+    pytest.param({"phone_number_id": "\uff16\uff17\uff18\uff19\uff19"}, {"phone_number_id"}, id="fullwidth id"),
     pytest.param({"phone_number": "+91 98765 4321O"}, {"phone_number"}, id="letter in number"),
     pytest.param({"phone_number": "+91 12345"}, {"phone_number"}, id="too short"),
     pytest.param({"verification": "fax"}, {"type_verification"}, id="verification"),
@@ -256,10 +272,12 @@ def test_claim_is_released_when_nothing_was_sent(
     make_resender: Callable[..., Resender],
     seeded: sessionmaker[Session],
     fake_kaleyra: FakeKaleyra,
+    caplog: pytest.LogCaptureFixture,
     scenario: str,
     status: str,
     code: str,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     resender = make_resender()
     fake_kaleyra.queue(scenario)
 
@@ -273,6 +291,7 @@ def test_claim_is_released_when_nothing_was_sent(
     with seeded() as session:
         statuses = [(r.status, r.code) for r in session.scalars(select(Attempt).order_by(Attempt.id))]
     assert statuses == [(status, code), ("sent", "WA200")]
+    assert_key_never_logged(caplog)
 
 
 def test_claim_is_released_when_kaleyra_refused_the_connection(
@@ -346,3 +365,24 @@ def test_unreachable_store_sends_nothing(
     assert result.status == "store_unavailable"
     assert explain(result).code == "STORE_UNAVAILABLE"
     assert fake_kaleyra.requests == []
+
+
+def test_twenty_people_asking_at_once_send_one_otp(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    resender = make_resender()
+    barrier = threading.Barrier(20)
+
+    def ask(n: int) -> ResendResult:
+        barrier.wait(timeout=10)
+        return resend(resender, f"U{n:04d}", frozenset({ONCALL_GROUP}))
+
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(ask, range(20)))
+
+    statuses = sorted(r.status for r in results)
+    assert statuses == ["refused_cooldown"] * 19 + ["sent"]
+    assert len(fake_kaleyra.requests) == 1
+    (winner,) = [r.requester.user_id for r in results if r.status == "sent"]
+    assert {r.held.user_id for r in results if r.held} == {winner}
+    assert len(audit_rows(seeded)) == 20
