@@ -111,7 +111,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         settings.require_kaleyra()
     runtime = build_runtime(settings)
     handler = _HANDLERS[(args.command, getattr(args, "action", None))]
-    return handler(runtime, args)
+    try:
+        return handler(runtime, args)
+    finally:
+        # Close the pooled connection now: `main` is also called in-process (tests, scripts).
+        runtime.engine.dispose()
 
 
 def _actor() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import ssl
 import time
@@ -100,11 +101,15 @@ class KaleyraClient:
         self._base_url = base_url.rstrip("/")
         self._timeout_seconds = timeout_seconds
         self._transport = transport
-        # Building an SSL context loads the CA bundle (tens of ms): once, not per call.
-        self._ssl = ssl.create_default_context()
 
     def __repr__(self) -> str:
         return f"KaleyraClient(sid={self._sid!r}, base_url={self._base_url!r})"
+
+    @functools.cached_property
+    def _ssl(self) -> ssl.SSLContext:
+        # Loading the CA bundle takes tens of ms: once, not per call, and on the first call rather
+        # than at start-up, which every CLI command and `serve` pays and most never call Kaleyra.
+        return ssl.create_default_context()
 
     def retry_otp(
         self,

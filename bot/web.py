@@ -10,6 +10,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.slack.background import Answering
+
 SLACK_PATH = "/slack/events"
 
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -24,8 +26,10 @@ def database_answers(engine: Engine) -> bool:
         return False
 
 
-def make_wsgi_app(app: App, engine: Engine, metrics: Wsgi | None = None) -> Wsgi:
+def make_wsgi_app(app: App, engine: Engine, metrics: Wsgi | None = None, answering: Answering | None = None) -> Wsgi:
+    """`answering` counts the Slack requests in progress so that background work lets their acks go first."""
     slack = SlackRequestHandler(app, path=SLACK_PATH)
+    answering = answering or Answering()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -37,6 +41,7 @@ def make_wsgi_app(app: App, engine: Engine, metrics: Wsgi | None = None) -> Wsgi
             return [body]
         if path == "/metrics" and metrics is not None:
             return metrics(environ, start_response)
-        return slack(environ, start_response)
+        with answering.request():
+            return slack(environ, start_response)
 
     return application

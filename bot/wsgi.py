@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from bot.config import load_settings
@@ -15,7 +16,11 @@ _settings = load_settings()
 setup_logging(_settings)
 _runtime = build_runtime(_settings, check_migrated=False)
 _app, _deps = create_app(_runtime)
-application = make_wsgi_app(_app, _runtime.engine, metrics_app())
+application = make_wsgi_app(_app, _runtime.engine, metrics_app(), _deps.answering)
+# What start-up built lives as long as the worker: keep it out of every later collection, whose
+# full passes over it would otherwise stall every thread (acks included) for 30-90 ms at a time.
+gc.freeze()
+gc.enable()
 
 
 def drain() -> None:

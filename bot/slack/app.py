@@ -9,7 +9,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack.background import Background
+from bot.slack.background import Answering, Background
 from bot.slack.delivery import Delivery
 from bot.slack.deps import SlackDeps
 from bot.slack.groups import UserGroups
@@ -32,13 +32,15 @@ def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
         timeout=SLACK_TIMEOUT_SECONDS,
         retry_handlers=retry_handlers(),
     )
+    answering = Answering()
     deps = SlackDeps(
         runtime=runtime,
         client=client,
         groups=UserGroups(client, runtime.sessions),
         delivery=Delivery(client, runtime.sessions),
-        quick=Background("slack", QUICK_WORKERS),
-        resends=Background("resend", RESEND_WORKERS),
+        quick=Background("slack", QUICK_WORKERS, answering),
+        resends=Background("resend", RESEND_WORKERS, answering),
+        answering=answering,
     )
     app = ObservedApp(
         # Bolt given a token calls auth.test on the first request, inside Slack's 3 s ack: a slow
@@ -52,7 +54,7 @@ def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
         # Listeners ack first and hand slow work to `deps`: the ack is the HTTP response, with
         # no hand-off to Bolt's small thread pool that hung calls could exhaust.
         process_before_response=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_bolt_logger(),
     )
     register(app, deps)
     return app, deps
@@ -63,3 +65,11 @@ def _authorize_with(token: str) -> Callable[..., AuthorizeResult]:
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token)
 
     return authorize
+
+
+def _bolt_logger() -> logging.Logger:
+    """Bolt's logger, without its boot warning that SLACK_BOT_TOKEN (read by `authorize`) goes unused."""
+    logger = logging.getLogger("bot.slack.bolt")
+    if not logger.filters:
+        logger.addFilter(lambda record: not str(record.msg).startswith("As you gave `client` as well"))
+    return logger

@@ -124,7 +124,8 @@ def outcome_blocks(result: ResendResult, *, with_button: bool = True) -> list[Bl
     explanation = explain(result, SLACK)
     facts = [f"Code: `{explanation.code}`"]
     if result.waba_name or result.request.waba_id:
-        facts.append(f"WABA: {escape(result.waba_name or result.request.waba_id)}")
+        # An unknown id is echoed as typed: cut, so a pasted page still fits Slack's 3000-character text.
+        facts.append(f"WABA: {escape(result.waba_name or result.request.waba_id[:64])}")
     if result.phone_number:
         facts.append(f"Number: {result.masked_number}")
     facts.append(f"Asked by {user(result.requester.user_id)}")

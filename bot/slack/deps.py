@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack.background import Background
+from bot.slack.background import Answering, Background
 from bot.slack.delivery import Delivery
 from bot.slack.groups import UserGroups
 
@@ -22,7 +22,10 @@ class SlackDeps:
     quick: Background
     # The Kaleyra call and its delivery: may take KALEYRA_TIMEOUT_SECONDS each.
     resends: Background
+    # Slack requests being answered; the pools above wait for them (see bot.slack.background).
+    answering: Answering
 
     def drain(self) -> None:
-        self.quick.drain()
+        # Resends first: a resend in flight hands its announcement to `quick`.
         self.resends.drain()
+        self.quick.drain()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.resend import Refusal, ResendResult, Started
 from bot.slack import metadata
+from bot.slack.background import Background
 from bot.slack.blocks import (
     Prefill,
     WabaChoice,
@@ -18,7 +22,7 @@ from bot.slack.blocks import (
     resend_modal,
     text_with_modal_button,
 )
-from bot.slack.delivery import Destination
+from bot.slack.delivery import Announcement, Destination
 from bot.slack.deps import SlackDeps
 from bot.slack.mrkdwn import escape
 from bot.store import access
@@ -74,10 +78,38 @@ def open_modal(
         tell(deps, destination, "Slack would not open the form just now: please try again.")
 
 
+STORE_DOWN = (
+    "The bot's database is not answering, so nothing was done. Try again in a minute; if it persists, tell an admin."
+)
+
+
+def in_background(
+    pool: Background, deps: SlackDeps, destination: Destination, work: Callable[..., object], *args: object
+) -> Future[None]:
+    """Run `work` after the ack; if the store fails, the person hears so rather than nothing."""
+
+    def run() -> None:
+        try:
+            work(*args)
+        except SQLAlchemyError:
+            log.exception("the store failed during %s", getattr(work, "__name__", work))
+            tell(deps, destination, STORE_DOWN, with_button=False)
+
+    return pool.submit(run)
+
+
 def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination) -> ResendResult:
-    """Announce (for a command), call Kaleyra, and post the outcome with its fallbacks."""
-    announcement = deps.delivery.announce(destination, started.result)
+    """Announce (for a command) while Kaleyra is called, then post the outcome with its fallbacks."""
+    # Neither needs the other: overlapping them takes a Slack round trip off the time to the outcome.
+    try:
+        announcing = deps.quick.submit(deps.delivery.announce, destination, started.result)
+    except RuntimeError:  # the pool is shutting down: announce here, as before
+        announcing = _done(deps.delivery.announce(destination, started.result))
     result = deps.runtime.resender.finish(started)
+    try:
+        announcement = announcing.result()
+    except Exception:  # logged by the pool; Kaleyra was called, so the outcome takes a fallback
+        announcement = None
     deps.delivery.deliver(destination, result, announcement)
     return result
 
@@ -94,3 +126,9 @@ def tell(deps: SlackDeps, destination: Destination, text: str, *, with_button: b
     """A short note for the person alone, with the modal one click away unless it can't help."""
     blocks = text_with_modal_button(text) if with_button else [SectionBlock(text=MarkdownTextObject(text=text))]
     deps.delivery.to_person(destination, text, blocks)
+
+
+def _done(value: Announcement | None) -> Future[Announcement | None]:
+    future: Future[Announcement | None] = Future()
+    future.set_result(value)
+    return future

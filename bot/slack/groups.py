@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.resend import Requester
@@ -36,8 +37,14 @@ class UserGroups:
 
     def requester(self, user_id: str) -> Requester:
         """The user with the granted groups they are in: what the use case authorises."""
-        with self._sessions() as session:
-            granted = access.granted_group_ids(session)
+        try:
+            with self._sessions() as session:
+                granted = access.granted_group_ids(session)
+        except SQLAlchemyError:
+            # The use case meets the same outage next and tells the person nothing was sent;
+            # raising here would drop the request without a word to them.
+            log.warning("store unavailable while resolving %s's user groups", user_id)
+            granted = set()
         return Requester(user_id, frozenset(g for g in granted if user_id in self._members_of(g)))
 
     def _members_of(self, group_id: str) -> frozenset[str]:

@@ -47,7 +47,9 @@ def attempt_line(attempt: Attempt, waba_names: dict[str, str]) -> str:
     code = f" ({escape(attempt.code)})" if attempt.code else ""
     emoji = STATUS_EMOJI.get(attempt.status, ":x:")
     number = escape(mask_phone(attempt.phone_number))
-    return f"{when} · {number} · {waba} · {attempt.verification} · {emoji} {status}{code} · {user(attempt.user_id)}"
+    # A refusal keeps the type as it was sent (a forged modal can send any 8 characters).
+    via = escape(attempt.verification)
+    return f"{when} · {number} · {waba} · {via} · {emoji} {status}{code} · {user(attempt.user_id)}"
 
 
 def attempt_lines(deps: SlackDeps, rows: Sequence[Attempt]) -> list[str]:

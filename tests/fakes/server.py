@@ -20,6 +20,11 @@ def hard_close(conn: socket.socket) -> None:
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    # Python's default backlog of 5 resets connections in a burst of concurrent calls.
+    request_queue_size = 128
+
+
 class LoopbackServer:
     """Start in __enter__, stop in __exit__; open connections are cut so held handlers can't block."""
 
@@ -43,7 +48,7 @@ class LoopbackServer:
         self.stop()
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        server = _Server(("127.0.0.1", 0), self._handler_class())
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

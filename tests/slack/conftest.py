@@ -44,6 +44,8 @@ from tests.support import (
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # Python's default backlog of 5 resets connections in a burst of concurrent commands.
+    request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -23,4 +23,6 @@ def register(app: App, deps: SlackDeps) -> None:
             response_url=body.get("response_url"),
             announce=channel_id is not None,
         )
-        deps.quick.submit(flows.open_modal, deps, body["trigger_id"], "command", destination)
+        flows.in_background(
+            deps.quick, deps, destination, flows.open_modal, deps, body["trigger_id"], "command", destination
+        )

@@ -25,7 +25,7 @@ def register(app: App, deps: SlackDeps) -> None:
             thread_ts=message.get("thread_ts") or message.get("ts"),
             response_url=body.get("response_url"),
         )
-        deps.resends.submit(_again, deps, destination, str(action.get("value", "")))
+        flows.in_background(deps.resends, deps, destination, _again, deps, destination, str(action.get("value", "")))
 
 
 def _again(deps: SlackDeps, destination: Destination, attempt_id: str) -> None:

@@ -31,20 +31,22 @@ def register(app: App, deps: SlackDeps) -> None:
         match parse_command(command.get("text", "")):
             case OpenModal():
                 ack()
-                deps.quick.submit(flows.open_modal, deps, command["trigger_id"], "command", destination)
+                flows.in_background(
+                    deps.quick, deps, destination, flows.open_modal, deps, command["trigger_id"], "command", destination
+                )
             case Help():
                 ack(blocks=as_dicts(help_blocks()), text="How to use /resend-otp")
             case Malformed(message):
                 ack(blocks=as_dicts(text_with_modal_button(message)), text=message)
             case History(query):
                 ack()
-                deps.quick.submit(_history, deps, destination, query)
+                flows.in_background(deps.quick, deps, destination, _history, deps, destination, query)
             case AdminCommand() as admin_command:
                 ack()
-                deps.quick.submit(run_admin_command, deps, destination, admin_command)
+                flows.in_background(deps.quick, deps, destination, run_admin_command, deps, destination, admin_command)
             case Inline(request):
                 ack()
-                deps.resends.submit(_inline, deps, destination, request)
+                flows.in_background(deps.resends, deps, destination, _inline, deps, destination, request)
 
 
 def _inline(deps: SlackDeps, destination: Destination, request: Any) -> None:

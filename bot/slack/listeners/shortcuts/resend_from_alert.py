@@ -29,7 +29,7 @@ def register(app: App, deps: SlackDeps) -> None:
             thread_ts=message.get("thread_ts") or message.get("ts") or shortcut.get("message_ts"),
             response_url=shortcut.get("response_url"),
         )
-        deps.quick.submit(_open, deps, shortcut["trigger_id"], destination, message)
+        flows.in_background(deps.quick, deps, destination, _open, deps, shortcut["trigger_id"], destination, message)
 
 
 def _open(deps: SlackDeps, trigger_id: str, destination: Destination, message: dict[str, Any]) -> None:
