@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.server import LoopbackServer, hard_close
+from tests.fakes.server import LoopbackServer, TrackedHandler, hard_close
 
 __all__ = ["FakeKaleyra", "RecordedRequest", "SCENARIOS", "unused_port"]
 
@@ -257,33 +257,13 @@ def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
 
 
 def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        # HTTP/1.1 so clients keep connections alive, as with the real API.
-        protocol_version = "HTTP/1.1"
+    # The class attribute can't be named from the parameter of the same name in the class body.
+    fake_server = fake
+
+    class Handler(TrackedHandler):
+        fake = fake_server
         server_version = "FakeKaleyra/1.0"
         _since = 0
-
-        def setup(self) -> None:
-            super().setup()
-            fake._track(self.connection, add=True)
-
-        def finish(self) -> None:
-            try:
-                super().finish()
-            finally:
-                fake._track(self.connection, add=False)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output readable
-
-        def do_POST(self) -> None:
-            self._handle()
-
-        def do_GET(self) -> None:
-            self._handle()
-
-        def do_PUT(self) -> None:
-            self._handle()
 
         def _handle(self) -> None:
             body = _read_body(self)

@@ -6,7 +6,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 
 def hard_close(conn: socket.socket) -> None:
@@ -84,3 +84,36 @@ class LoopbackServer:
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)
+
+
+class TrackedHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP/1.1 handler whose connections its server can cut; subclasses define `_handle`."""
+
+    # HTTP/1.1 so clients keep connections alive, as with the real APIs.
+    protocol_version = "HTTP/1.1"
+    fake: LoopbackServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.fake._track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.fake._track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        pass  # keep test output readable
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        raise NotImplementedError

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.server import LoopbackServer, hard_close
+from tests.fakes.server import LoopbackServer, TrackedHandler, hard_close
 
 __all__ = ["FakeSlack", "SlackCall"]
 
@@ -255,28 +255,12 @@ def _summary(params: dict[str, Any]) -> str:
 
 
 def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    # The class attribute can't be named from the parameter of the same name in the class body.
+    fake_server = fake
+
+    class Handler(TrackedHandler):
+        fake = fake_server
         server_version = "FakeSlack/1.0"
-
-        def setup(self) -> None:
-            super().setup()
-            fake._track(self.connection, add=True)
-
-        def finish(self) -> None:
-            try:
-                super().finish()
-            finally:
-                fake._track(self.connection, add=False)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output readable
-
-        def do_POST(self) -> None:
-            self._handle()
-
-        def do_GET(self) -> None:
-            self._handle()  # slack_sdk sends some methods (users.info) as GET
 
         def _handle(self) -> None:
             received_at = time.monotonic()
