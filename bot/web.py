@@ -10,7 +10,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.slack.background import Answering
+from bot.slack.answering import Answering
 
 SLACK_PATH = "/slack/events"
 
@@ -26,10 +26,9 @@ def database_answers(engine: Engine) -> bool:
         return False
 
 
-def make_wsgi_app(app: App, engine: Engine, metrics: Wsgi | None = None, answering: Answering | None = None) -> Wsgi:
+def make_wsgi_app(app: App, engine: Engine, answering: Answering, metrics: Wsgi | None = None) -> Wsgi:
     """`answering` counts the Slack requests in progress so that background work lets their acks go first."""
     slack = SlackRequestHandler(app, path=SLACK_PATH)
-    answering = answering or Answering()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -16,7 +16,7 @@ _settings = load_settings()
 setup_logging(_settings)
 _runtime = build_runtime(_settings, check_migrated=False)
 _app, _deps = create_app(_runtime)
-application = make_wsgi_app(_app, _runtime.engine, metrics_app(), _deps.answering)
+application = make_wsgi_app(_app, _runtime.engine, _deps.answering, metrics_app())
 # What start-up built lives as long as the worker: keep it out of every later collection, whose
 # full passes over it would otherwise stall every thread (acks included) for 30-90 ms at a time.
 gc.freeze()

@@ -9,7 +9,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack.background import Answering, Background
+from bot.slack.answering import Answering
+from bot.slack.background import Background
 from bot.slack.delivery import Delivery
 from bot.slack.deps import SlackDeps
 from bot.slack.groups import UserGroups

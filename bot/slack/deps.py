@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack.background import Answering, Background
+from bot.slack.answering import Answering
+from bot.slack.background import Background
 from bot.slack.delivery import Delivery
 from bot.slack.groups import UserGroups
 
@@ -22,7 +23,7 @@ class SlackDeps:
     quick: Background
     # The Kaleyra call and its delivery: may take KALEYRA_TIMEOUT_SECONDS each.
     resends: Background
-    # Slack requests being answered; the pools above wait for them (see bot.slack.background).
+    # Slack requests being answered; the pools above let their acks go first.
     answering: Answering
 
     def drain(self) -> None:

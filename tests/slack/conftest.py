@@ -140,7 +140,9 @@ def start_bot(
                 access.add_grant(session, ALICE, WABA, by="test")
                 access.add_grant(session, ONCALL_GROUP, "*", by="test")
         app, deps = create_app(runtime)
-        server = make_server("127.0.0.1", 0, make_wsgi_app(app, runtime.engine), _ThreadingServer, _QuietHandler)
+        server = make_server(
+            "127.0.0.1", 0, make_wsgi_app(app, runtime.engine, deps.answering), _ThreadingServer, _QuietHandler
+        )
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         bot = SlackBot(f"http://127.0.0.1:{server.server_port}", slack, kaleyra, runtime, deps)
         running.append((server, bot))

@@ -35,6 +35,12 @@ def test_migrate_from_empty_creates_every_table(engines: Callable[[], Engine], d
         assert where == schema
 
 
+def test_the_revision_the_bot_expects_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == head_revision()
+
+
 def test_upgrade_twice_is_harmless(migrated: Engine) -> None:
     assert upgrade(migrated) == head_revision()
 
