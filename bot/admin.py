@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.orm import Session
 
 from bot.config import KALEYRA_REGIONS
+from bot.resend import ID_DIGITS
 from bot.store import access, wabas
 from bot.store.admin_log import log_admin_action
 from bot.store.models import ALL_WABAS
-
-_WABA_ID = re.compile(r"^[0-9]{1,32}\Z")  # ASCII digits: `\d` takes any script's
 
 
 class AdminError(ValueError):
@@ -21,7 +18,7 @@ class AdminError(ValueError):
 def check_waba_id(waba_id: str, *, allow_all: bool = False) -> str:
     if allow_all and waba_id == ALL_WABAS:
         return waba_id
-    if not _WABA_ID.match(waba_id):
+    if not ID_DIGITS.match(waba_id):
         every = " or * for every WABA" if allow_all else ""
         raise AdminError(f"{waba_id!r} is not a WABA id: write its digits, e.g. 766123456789012{every}")
     return waba_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -15,6 +16,7 @@ from bot import admin
 from bot.config import KALEYRA_REGIONS, ConfigError, Settings, load_settings
 from bot.explain import explain
 from bot.kaleyra import OutcomeKind
+from bot.logs import setup_logging
 from bot.phone import mask_phone
 from bot.resend import DRY_RUN, Origin, Requester, ResendRequest
 from bot.runtime import Runtime, build_runtime
@@ -100,6 +102,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.serving import run_serving_command
 
         return run_serving_command(args.command, settings)
+    # A terminal wants its answer on stdout, and only warnings (secrets filtered) on stderr.
+    setup_logging(settings)
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     if args.command == "db":
         engine = make_engine(settings.database_url)
         try:
@@ -187,8 +192,10 @@ def _audit(runtime: Runtime, args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif not rows:
         print("nothing audited yet")
-    for row in [] if args.json else rows:
-        print("  ".join(str(v) if v is not None else "-" for v in row.values()))
+    else:
+        print("  ".join(rows[0]))
+        for row in rows:
+            print("  ".join(str(v) if v is not None else "-" for v in row.values()))
     return 0
 
 

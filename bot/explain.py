@@ -60,7 +60,8 @@ def _explain(result: ResendResult, style: Style) -> Explanation:
     via = result.verification.value if result.verification else "SMS"
     waba = style.text(result.waba_name or result.request.waba_id)
     kaleyra = result.kaleyra
-    said = style.text(kaleyra.message) if kaleyra else ""
+    # Kaleyra writes the message; a long one must not push the reply past Slack's limits.
+    said = style.text(_cut(kaleyra.message, 300)) if kaleyra else ""
     code = style.text((kaleyra.code if kaleyra and kaleyra.code else None) or result.status)
     retry = f" Another resend is possible after {style.time(result.retry_at)}." if result.retry_at else ""
     match result.status:
@@ -149,7 +150,8 @@ def _explain_refusal(result: ResendResult, style: Style) -> Explanation:
             return Explanation(
                 ":stopwatch:",
                 "Nothing was sent: this number is in cooldown.",
-                f"{style.person(held.user_id)} asked for an OTP to this number at {style.time(held.claimed_at)}. "
+                f"{_asker(held.user_id, result, style)} asked for an OTP to this number at "
+                f"{style.time(held.claimed_at)}. "
                 f"Try again after {style.time(held.expires_at)}.",
                 "COOLDOWN",
             )
@@ -165,3 +167,11 @@ def _explain_refusal(result: ResendResult, style: Style) -> Explanation:
         case Refusal.INVALID:
             return Explanation(":pencil2:", "Nothing was sent: some fields need fixing.", details, "INVALID")
     return Explanation(":grey_question:", f"Outcome: {style.text(str(result.status))}.", details, "UNKNOWN")
+
+
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "\u2026"
+
+
+def _asker(user_id: str, result: ResendResult, style: Style) -> str:
+    return "You" if user_id == result.requester.user_id else style.person(user_id)

@@ -12,9 +12,9 @@ _settings = load_settings()
 
 bind = f"0.0.0.0:{_settings.port}"
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+workers = _settings.web_concurrency
 # Request threads only verify, ack and hand off, so a few dozen absorb a burst of commands.
-threads = int(os.environ.get("WEB_THREADS", "32"))
+threads = _settings.web_threads
 # In-flight Kaleyra calls must finish and post their outcomes before a worker is killed.
 graceful_timeout = int(_settings.kaleyra_timeout_seconds) + 30
 timeout = 60

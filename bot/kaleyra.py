@@ -59,6 +59,7 @@ _KIND_BY_CODE = {
     "WA400": OutcomeKind.BAD_REQUEST,
     "WA500": OutcomeKind.UPSTREAM_ERROR,
 }
+KNOWN_CODES = frozenset(_KIND_BY_CODE)
 
 
 @dataclass(frozen=True)

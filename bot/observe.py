@@ -6,7 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot import metrics
-from bot.phone import mask_phone
+from bot.kaleyra import KNOWN_CODES
+from bot.phone import mask_phone, mask_tail
 
 if TYPE_CHECKING:
     from bot.resend import ResendResult
@@ -22,7 +23,9 @@ def observe(result: ResendResult) -> ResendResult:
         metrics.REFUSALS.labels(status.removeprefix("refused_")).inc()
     kaleyra = result.kaleyra
     if kaleyra is not None:
-        metrics.KALEYRA_CALLS.labels(kaleyra.code or "none", kaleyra.kind.value).inc()
+        # Kaleyra picks the codes: an unknown one is counted as "other", so the label set stays bounded.
+        code = kaleyra.code if kaleyra.code in KNOWN_CODES else ("other" if kaleyra.code else "none")
+        metrics.KALEYRA_CALLS.labels(code, kaleyra.kind.value).inc()
         metrics.KALEYRA_LATENCY.observe(kaleyra.latency_ms / 1000)
     log.info(
         "resend %s",
@@ -54,6 +57,4 @@ def outcome_code(result: ResendResult) -> str:
 def loggable_waba(result: ResendResult) -> str | None:
     """A known WABA's id; anything else typed there only by its last 4 digits: it may be a phone number."""
     typed = result.request.waba_id.strip()[:32]
-    if result.waba_name or len(typed) <= 4:
-        return typed or None
-    return "\u2022" * (len(typed) - 4) + typed[-4:]
+    return (typed if result.waba_name else mask_tail(typed)) or None

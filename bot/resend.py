@@ -20,12 +20,13 @@ from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
 from bot.observe import observe
 from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
 from bot.store import access, attempts, cooldown, wabas
+from bot.store.attempts import PENDING
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 # ASCII digits only: `\d` also matches fullwidth and other scripts' digits; Kaleyra's ids are ASCII.
-_DIGITS = re.compile(r"^[0-9]{1,32}\Z")
+ID_DIGITS = re.compile(r"^[0-9]{1,32}\Z")
 
 # Field names double as the modal's block ids, so errors land on the right field.
 WABA_FIELD = "waba_id"
@@ -113,9 +114,9 @@ def validate(request: ResendRequest) -> ValidRequest | dict[str, str]:
     errors: dict[str, str] = {}
     waba_id = request.waba_id.strip()
     phone_number_id = request.phone_number_id.strip()
-    if not _DIGITS.match(waba_id):
+    if not ID_DIGITS.match(waba_id):
         errors[WABA_FIELD] = "Choose a WABA: its id is digits only, e.g. 766123456789012."
-    if not _DIGITS.match(phone_number_id):
+    if not ID_DIGITS.match(phone_number_id):
         errors[PHONE_NUMBER_ID_FIELD] = (
             "The phone number id is the digits Kaleyra returned when the number was added, e.g. 678997654321098."
         )
@@ -130,9 +131,6 @@ def validate(request: ResendRequest) -> ValidRequest | dict[str, str]:
     if errors:
         return errors
     return ValidRequest(waba_id, phone_number_id, phone_number, Verification(verification))
-
-
-PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -232,7 +230,7 @@ class Resender:
             )
             if isinstance(taken, cooldown.Held):
                 held = replace(result, held=taken, retry_at=taken.expires_at)
-                errors = {PHONE_NUMBER_FIELD: cooldown_message(taken)}
+                errors = {PHONE_NUMBER_FIELD: cooldown_message(taken, result.requester.user_id)}
                 return _refuse(session, held, audit, Refusal.COOLDOWN, errors)
             claim = taken
         dry_run = self._settings.kaleyra_dry_run
@@ -270,9 +268,11 @@ class Resender:
         return observe(result)
 
 
-def cooldown_message(held: cooldown.Held) -> str:
+def cooldown_message(held: cooldown.Held, asker: str) -> str:
+    """Plain text (a modal's error can't render a mention): who asked, and when to try again."""
+    who = "you" if held.user_id == asker else held.user_id
     return (
-        f"An OTP was just requested for this number by {held.user_id} at {held.claimed_at:%H:%M:%S} UTC. "
+        f"An OTP was just requested for this number by {who} at {held.claimed_at:%H:%M:%S} UTC. "
         f"Try again after {held.expires_at:%H:%M:%S} UTC."
     )
 

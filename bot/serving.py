@@ -28,17 +28,16 @@ def run_serving_command(command: str, settings: Settings) -> int:
     if command == "socket":
         return run_socket_mode(runtime)
     runtime.engine.dispose()
-    exec_gunicorn()
+    exec_gunicorn(settings)
     return 0  # pragma: no cover (exec does not return)
 
 
-def exec_gunicorn() -> None:
+def exec_gunicorn(settings: Settings) -> None:
     """Replace this process with gunicorn: its master then holds no app, engine or Slack client.
 
     Workers import `bot.wsgi` after the fork, so each has its own connections and threads.
     """
-    workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
-    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.web_concurrency > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="resend-otp-metrics-")
     sys.stdout.flush()
     sys.stderr.flush()

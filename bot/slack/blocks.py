@@ -147,8 +147,7 @@ def outcome_blocks(result: ResendResult, *, with_button: bool = True) -> list[Bl
                         value=str(result.attempt_id),
                         confirm=ConfirmObject(
                             title="Resend the OTP again?",
-                            text=f"This sends another code to {result.masked_number}; "
-                            "the customer's previous code stops working.",
+                            text=f"This sends another code to {result.masked_number}.",
                             confirm="Resend",
                             deny="Cancel",
                         ),

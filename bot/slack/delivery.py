@@ -97,6 +97,8 @@ class Delivery:
             if self._post(announcement.channel_id, announcement.ts, text, blocks):
                 self._update_parent(announcement, result)
                 return CHANNEL, announcement.ts
+            # The parent must not stay on "sending…" while the outcome goes to the person.
+            self._update_parent(announcement, result, "(details sent privately)")
         elif destination.channel_id and destination.thread_ts:
             if self._post(destination.channel_id, destination.thread_ts, text, blocks):
                 return CHANNEL, destination.thread_ts
@@ -122,15 +124,14 @@ class Delivery:
             log.info("cannot reply in %s: %s", channel, _why(exc))
             return False
 
-    def _update_parent(self, announcement: Announcement, result: ResendResult) -> None:
+    def _update_parent(self, announcement: Announcement, result: ResendResult, note: str = "") -> None:
+        status = f"{final_status(result)} {note}".rstrip()
         try:
             self._client.chat_update(
-                channel=announcement.channel_id,
-                ts=announcement.ts,
-                text=announcement_text(result, final_status(result)),
+                channel=announcement.channel_id, ts=announcement.ts, text=announcement_text(result, status)
             )
         except _SLACK_ERRORS as exc:
-            # The outcome is in the thread already; a stale parent is cosmetic.
+            # The outcome reached the person already; a stale parent is cosmetic.
             log.warning("cannot update the parent message: %s", _why(exc))
 
     def _respond(self, response_url: str, text: str, blocks: Sequence[Block]) -> bool:

@@ -17,6 +17,7 @@ from bot.slack.background import Background
 from bot.slack.blocks import (
     Prefill,
     WabaChoice,
+    open_modal_button,
     outcome_blocks,
     outcome_text,
     resend_modal,
@@ -83,10 +84,16 @@ STORE_DOWN = (
 )
 
 
+UNEXPECTED = (
+    "The bot hit an unexpected error (it is logged for the admins). An OTP may or may not have been "
+    "sent: check `/resend-otp history` before trying again."
+)
+
+
 def in_background(
     pool: Background, deps: SlackDeps, destination: Destination, work: Callable[..., object], *args: object
 ) -> Future[None]:
-    """Run `work` after the ack; if the store fails, the person hears so rather than nothing."""
+    """Run `work` after the ack; if it fails, the person hears so rather than nothing."""
 
     def run() -> None:
         try:
@@ -94,6 +101,9 @@ def in_background(
         except SQLAlchemyError:
             log.exception("the store failed during %s", getattr(work, "__name__", work))
             tell(deps, destination, STORE_DOWN, with_button=False)
+        except Exception:
+            log.exception("%s failed", getattr(work, "__name__", work))
+            tell(deps, destination, UNEXPECTED, with_button=False)
 
     return pool.submit(run)
 
@@ -118,7 +128,7 @@ def deliver_refusal(deps: SlackDeps, result: ResendResult, destination: Destinat
     """A refusal is the asker's business alone: it goes to them, never the channel."""
     blocks = outcome_blocks(result, with_button=False)
     if result.status == Refusal.INVALID:
-        blocks += text_with_modal_button("Or fill in the form:")[1:]
+        blocks.append(open_modal_button("Or fill in the form"))
     deps.delivery.to_person(destination, outcome_text(result), blocks)
 
 

@@ -34,6 +34,7 @@ class UserGroups:
         self._clock = clock
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._refreshing: set[str] = set()
 
     def requester(self, user_id: str) -> Requester:
         """The user with the granted groups they are in: what the use case authorises."""
@@ -48,18 +49,27 @@ class UserGroups:
         return Requester(user_id, frozenset(g for g in granted if user_id in self._members_of(g)))
 
     def _members_of(self, group_id: str) -> frozenset[str]:
-        now = self._clock()
         with self._lock:
             cached = self._members.get(group_id)
-        if cached is not None and now - cached[0] < self._ttl:
-            return cached[1]
+            if cached is not None and self._clock() - cached[0] >= self._ttl and group_id not in self._refreshing:
+                # Stale: answer from the cache and refresh behind it, so a modal's submission (which
+                # must ack within 3 s) never waits on a rate-limited Slack call for a known group.
+                self._refreshing.add(group_id)
+                threading.Thread(target=self._fetch, args=(group_id,), daemon=True).start()
+        return cached[1] if cached is not None else self._fetch(group_id)
+
+    def _fetch(self, group_id: str) -> frozenset[str]:
         try:
             response = self._client.usergroups_users_list(usergroup=group_id)
             members = frozenset(response.get("users") or ())
         except (SlackApiError, SlackClientError, OSError) as exc:
             # Slack hiccups: keep the last known members rather than lock everyone out.
             log.warning("usergroups.users.list failed for %s: %s", group_id, type(exc).__name__)
+            with self._lock:
+                self._refreshing.discard(group_id)
+                cached = self._members.get(group_id)
             return cached[1] if cached is not None else frozenset()
         with self._lock:
-            self._members[group_id] = (now, members)
+            self._members[group_id] = (self._clock(), members)
+            self._refreshing.discard(group_id)
         return members

@@ -74,13 +74,23 @@ def history_blocks(deps: SlackDeps, user_id: str, query: str | None) -> tuple[st
         text = "No attempts you can see" + (" for that." if query else " yet.")
         return text, [SectionBlock(text=MarkdownTextObject(text=text))]
     text = f"Recent OTP resends ({len(rows)})"
-    lines = "\n".join(attempt_lines(deps, rows))
+    lines = _fit(attempt_lines(deps, rows), 2900)
     return text, [
         SectionBlock(text=MarkdownTextObject(text=f"*{text}*")),
-        ContextBlock(elements=[MarkdownTextObject(text=lines[:2900])]),
+        ContextBlock(elements=[MarkdownTextObject(text=lines)]),
     ]
 
 
 def _is_known_waba(deps: SlackDeps, waba_id: str) -> bool:
     with deps.runtime.sessions() as session:
         return wabas.get_waba(session, waba_id) is not None
+
+
+def _fit(lines: list[str], size: int) -> str:
+    """Whole lines up to Slack's text limit: a cut line could split a mention or a date token."""
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) > size:
+            break
+        kept.append(line)
+    return "\n".join(kept)

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from bot.explain import Style
+from bot.store.access import USER_ID
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -18,7 +19,7 @@ def escape(text: str) -> str:
 
 def user(user_id: str) -> str:
     """A mention of a Slack user id we checked ourselves."""
-    return f"<@{user_id}>" if re.fullmatch(r"[UW][A-Z0-9]+", user_id) else escape(user_id)
+    return f"<@{user_id}>" if USER_ID.match(user_id) else escape(user_id)
 
 
 def time(moment: datetime) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions, upgrade
 from bot.store.models import AdminAction, Attempt, Grant, Waba
 from tests.fakes.kaleyra import FakeKaleyra
+from tests.serve_process import run_cli
 from tests.support import (
     ALICE,
     KALEYRA_API_KEY,
@@ -56,9 +56,7 @@ def env(workdir: Path, fake_kaleyra: FakeKaleyra) -> dict[str, str]:
 
 
 def bot(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=30
-    )
+    return run_cli(args, workdir, env)
 
 
 def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -108,7 +106,22 @@ def test_operator_adds_a_waba_grants_it_resends_and_audits(
 
     audit = bot(workdir, env, "audit")
     assert audit.returncode == 0, audit.stderr
-    (line,) = audit.stdout.splitlines()
+    header, line = audit.stdout.splitlines()
+    assert header.split() == [
+        "id",
+        "at",
+        "user",
+        "surface",
+        "waba_id",
+        "phone_number",
+        "via",
+        "status",
+        "code",
+        "http_status",
+        "latency_ms",
+        "delivery",
+        "dry_run",
+    ]
     for shown in (ALICE, WABA, PHONE_MASKED, "VOICE", "sent", "WA200"):
         assert shown in line
     assert FULL_DIGITS not in audit.stdout

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ from bot.store import access, wabas
 from bot.store.admin_log import recent_admin_actions
 from tests import slack_requests
 from tests.fakes.slack import SlackCall
+from tests.serve_process import run_cli
 from tests.slack.conftest import SlackBot
 from tests.support import ALICE, MALLORY, OTHER_WABA, PHONE_NUMBER_ID, WABA
 
@@ -78,9 +77,7 @@ def cli(bot: SlackBot, tmp_path: Path, *args: str) -> str:
         "PYTHONIOENCODING": "utf-8",
         "DATABASE_URL": bot.runtime.settings.database_url,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
-    )
+    done = run_cli(args, tmp_path, env)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -176,7 +173,8 @@ def test_waba_and_grant_changes_are_all_audited_in_the_store_and_the_cli(admin_b
     ]
     assert audited(bot) == expected
     # What an operator reads: when, who, what, newest first.
-    lines = cli(bot, tmp_path, "audit", "--admin").splitlines()
+    header, *lines = cli(bot, tmp_path, "audit", "--admin").splitlines()
+    assert header.split() == ["at", "actor", "action", "detail"]
     rows = [line.split("  ") for line in lines]
     assert [tuple(row[1:]) for row in reversed(rows)] == expected
     for row in rows:

@@ -36,7 +36,7 @@ def register(app: App, deps: SlackDeps) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        deps.resends.submit(flows.run_and_deliver, deps, started, destination)
+        flows.in_background(deps.resends, deps, destination, flows.run_and_deliver, deps, started, destination)
 
 
 def request_from_state(values: dict[str, Any]) -> ResendRequest:

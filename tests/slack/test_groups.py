@@ -1,0 +1,43 @@
+"""User-group membership: resolved through Slack, and never a slow Slack call once a group is known."""
+
+from __future__ import annotations
+
+import time
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.slack.groups import UserGroups
+from tests.fakes.slack import FakeSlack
+from tests.support import BOB, MALLORY, ONCALL_GROUP
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_stale_group_answers_at_once_and_is_refreshed_behind(
+    fake_slack: FakeSlack, seeded: sessionmaker[Session]
+) -> None:
+    clock = Clock()
+    groups = UserGroups(WebClient(token="xoxb-t", base_url=fake_slack.api_url), seeded, ttl=60, clock=clock)
+    assert groups.requester(BOB).group_ids == {ONCALL_GROUP}
+    assert len(fake_slack.calls_to("usergroups.users.list")) == 1
+
+    # Slack now answers slowly, and Mallory has joined the on-call group.
+    fake_slack.usergroups[ONCALL_GROUP] = [BOB, MALLORY]
+    fake_slack.hang("usergroups.users.list", 1.0)
+    clock.now += 61
+    started = time.monotonic()
+    assert groups.requester(MALLORY).group_ids == frozenset()  # the last known members, at once
+    assert time.monotonic() - started < 0.5
+
+    fake_slack.wait_for("usergroups.users.list", 2, timeout=5)
+    deadline = time.monotonic() + 5
+    while not groups.requester(MALLORY).group_ids and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert groups.requester(MALLORY).group_ids == {ONCALL_GROUP}
