@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.config import KALEYRA_REGIONS
-from bot.resend import ID_DIGITS
+from bot.request import ID_DIGITS
 from bot.store import access, wabas
 from bot.store.admin_log import log_admin_action
 from bot.store.models import ALL_WABAS

@@ -18,7 +18,8 @@ from bot.explain import explain
 from bot.kaleyra import OutcomeKind
 from bot.logs import setup_logging
 from bot.phone import mask_phone
-from bot.resend import DRY_RUN, Origin, Requester, ResendRequest
+from bot.request import ResendRequest
+from bot.resend import DRY_RUN, Origin, Requester
 from bot.runtime import Runtime, build_runtime
 from bot.store import access, wabas
 from bot.store.admin_log import recent_admin_actions

@@ -6,7 +6,6 @@ validate → authorise → claim the cooldown → audit `pending` → call Kaley
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -18,21 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
 from bot.observe import observe
-from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
+from bot.phone import mask_phone
+from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
 from bot.store import access, attempts, cooldown, wabas
 from bot.store.attempts import PENDING
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
-
-# ASCII digits only: `\d` also matches fullwidth and other scripts' digits; Kaleyra's ids are ASCII.
-ID_DIGITS = re.compile(r"^[0-9]{1,32}\Z")
-
-# Field names double as the modal's block ids, so errors land on the right field.
-WABA_FIELD = "waba_id"
-PHONE_NUMBER_ID_FIELD = "phone_number_id"
-PHONE_NUMBER_FIELD = "phone_number"
-VERIFICATION_FIELD = "type_verification"
 
 
 class Refusal(StrEnum):
@@ -67,24 +58,6 @@ class Origin:
 
 
 @dataclass(frozen=True)
-class ResendRequest:
-    """The four fields as typed; the use case validates them."""
-
-    waba_id: str
-    phone_number_id: str
-    phone_number: str
-    verification: str = "SMS"
-
-
-@dataclass(frozen=True)
-class ValidRequest:
-    waba_id: str
-    phone_number_id: str
-    phone_number: str
-    verification: Verification
-
-
-@dataclass(frozen=True)
 class ResendResult:
     status: str
     requester: Requester
@@ -103,34 +76,6 @@ class ResendResult:
     @property
     def masked_number(self) -> str:
         return mask_phone(self.phone_number) if self.phone_number else "the number"
-
-    @property
-    def refused(self) -> bool:
-        return self.status in set(Refusal)
-
-
-def validate(request: ResendRequest) -> ValidRequest | dict[str, str]:
-    """Check the fields' shapes; errors are keyed by field (the modal's block ids)."""
-    errors: dict[str, str] = {}
-    waba_id = request.waba_id.strip()
-    phone_number_id = request.phone_number_id.strip()
-    if not ID_DIGITS.match(waba_id):
-        errors[WABA_FIELD] = "Choose a WABA: its id is digits only, e.g. 766123456789012."
-    if not ID_DIGITS.match(phone_number_id):
-        errors[PHONE_NUMBER_ID_FIELD] = (
-            "The phone number id is the digits Kaleyra returned when the number was added, e.g. 678997654321098."
-        )
-    phone_number = ""
-    try:
-        phone_number = normalise_phone(request.phone_number)
-    except InvalidPhoneNumber as exc:
-        errors[PHONE_NUMBER_FIELD] = str(exc)
-    verification = (request.verification or "SMS").strip().upper()
-    if verification not in Verification.__members__:
-        errors[VERIFICATION_FIELD] = "Choose SMS or VOICE."
-    if errors:
-        return errors
-    return ValidRequest(waba_id, phone_number_id, phone_number, Verification(verification))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.explain import explain
-from bot.resend import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD, ResendResult
+from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD
+from bot.resend import ResendResult
 from bot.slack.mrkdwn import SLACK, escape, user
 
 MODAL_CALLBACK_ID = "resend_otp_modal"

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.resend import ResendRequest
+from bot.request import ResendRequest
 
 USAGE = "/resend-otp WABA_ID PHONE_NUMBER_ID +91 98765 43210 [sms|voice]"
 _VIA = {"sms": "SMS", "voice": "VOICE"}

@@ -47,14 +47,18 @@ def no_wabas_message(deps: SlackDeps) -> str:
 
 
 def open_modal(
-    deps: SlackDeps, trigger_id: str, surface: str, destination: Destination, prefill: Prefill | None = None
+    deps: SlackDeps,
+    trigger_id: str,
+    surface: str,
+    destination: Destination,
+    prefill_for: Callable[[set[str]], Prefill] | None = None,
 ) -> None:
     """Open the resend modal with this user's WABAs, or tell them why it can't open."""
-    prefill = prefill or Prefill()
     wabas = allowed_wabas(deps, destination.user_id)
     if not wabas:
         tell(deps, destination, no_wabas_message(deps), with_button=False)
         return
+    prefill = prefill_for({w.id for w in wabas}) if prefill_for else Prefill()
     if prefill.waba_id and prefill.waba_id not in {w.id for w in wabas}:
         with deps.runtime.sessions() as session:
             known = get_waba(session, prefill.waba_id) is not None

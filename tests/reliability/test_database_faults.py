@@ -14,17 +14,17 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
 from bot.explain import explain
-from bot.resend import Origin, Requester, ResendRequest
+from bot.request import ResendRequest
+from bot.resend import Origin, Requester
 from bot.runtime import build_runtime
-from bot.store.db import make_engine
-from bot.store.models import Attempt
 from tests import slack_requests
+from tests.conftest import seed_store
 from tests.fakes.kaleyra import unused_port
-from tests.reliability.conftest import TcpRelay, run_bot, said, seed_store, stored_attempts, timed_send
+from tests.reliability.conftest import TcpRelay, attempts_at, said, stored_attempts, timed_send
+from tests.serve_process import run_cli
 from tests.slack.conftest import SlackBot
 from tests.support import ALICE, BOB, ONCALL_GROUP, PHONE_MASKED, PHONE_NUMBER_ID, PHONE_PASTED, WABA
 
@@ -55,7 +55,7 @@ def test_serve_without_a_usable_database_prints_one_line_and_exits_non_zero(
         "not_migrated": (f"sqlite:///{tmp_path}/empty.db", "python -m bot db upgrade"),
     }[fault]
     started = time.monotonic()
-    done = run_bot(["serve"], tmp_path, DATABASE_URL=database_url, PORT=str(unused_port()), **CREDENTIALS)
+    done = run_cli(["serve"], tmp_path, DATABASE_URL=database_url, PORT=str(unused_port()), **CREDENTIALS)
     assert done.returncode != 0
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert len(lines) == 1, lines
@@ -83,15 +83,6 @@ def relayed(postgres_url: str) -> Iterator[tuple[str, TcpRelay]]:
         yield direct.set(port=relay.port).render_as_string(hide_password=False), relay
     finally:
         relay.cut()
-
-
-def read_attempts(postgres_url: str) -> list[Attempt]:
-    """The audit as the database holds it, read past the relay."""
-    engine = make_engine(postgres_url)
-    try:
-        return stored_attempts(sessionmaker(engine))
-    finally:
-        engine.dispose()
 
 
 @ON_POSTGRESQL
@@ -130,7 +121,7 @@ def test_database_lost_before_the_call_tells_the_person_and_calls_nobody(
     (reply,) = bot.slack.wait_for("chat.postMessage", where=lambda c: bool(c.params.get("thread_ts")))
     assert "OTP sent" in said(reply)
     bot.settle()
-    assert [(a.status, a.delivery) for a in read_attempts(postgres_url)] == [("sent", "channel")]
+    assert [(a.status, a.delivery) for a in attempts_at(postgres_url)] == [("sent", "channel")]
 
 
 @ON_POSTGRESQL
@@ -143,7 +134,7 @@ def test_database_lost_during_the_call_keeps_the_pending_row_and_still_answers(
     bot.send(slack_requests.slash_command(INLINE, user_id=ALICE))
     bot.kaleyra.wait_for_requests(1)
     # Kaleyra has the request: the attempt must already be in the database.
-    assert [a.status for a in read_attempts(postgres_url)] == ["pending"]
+    assert [a.status for a in attempts_at(postgres_url)] == ["pending"]
 
     relay.cut()
     bot.kaleyra.release_hung()
@@ -151,7 +142,7 @@ def test_database_lost_during_the_call_keeps_the_pending_row_and_still_answers(
     assert "OTP sent" in said(reply) and PHONE_MASKED in said(reply)
     bot.settle()
     # Not completed (the database was gone) and not lost: the next start marks it unknown.
-    assert [a.status for a in read_attempts(postgres_url)] == ["pending"]
+    assert [a.status for a in attempts_at(postgres_url)] == ["pending"]
 
 
 def test_concurrent_writers_on_one_sqlite_file_never_see_database_is_locked(

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.explain import explain
 from bot.kaleyra import KaleyraClient
-from bot.resend import Origin, Requester, Resender, ResendRequest, ResendResult
+from bot.request import ResendRequest
+from bot.resend import Origin, Requester, Resender, ResendResult
 from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions
 from bot.store.models import Attempt, CooldownClaim

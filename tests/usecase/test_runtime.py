@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.config import Settings
-from bot.resend import Origin, Requester, ResendRequest
+from bot.request import ResendRequest
+from bot.resend import Origin, Requester
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
 from bot.store import attempts
 from bot.store.db import StoreError

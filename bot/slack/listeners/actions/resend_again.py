@@ -6,7 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.resend import Origin, ResendRequest, ResendResult
+from bot.request import ResendRequest
+from bot.resend import Origin, ResendResult
 from bot.slack import flows
 from bot.slack.blocks import RESEND_AGAIN_ACTION
 from bot.slack.delivery import Destination

@@ -34,8 +34,7 @@ def register(app: App, deps: SlackDeps) -> None:
 
 def _open(deps: SlackDeps, trigger_id: str, destination: Destination, message: dict[str, Any]) -> None:
     fields = extract_alert_fields(message)
-    allowed = {w.id for w in flows.allowed_wabas(deps, destination.user_id)}
-    flows.open_modal(deps, trigger_id, "shortcut", destination, prefill_from(fields, allowed))
+    flows.open_modal(deps, trigger_id, "shortcut", destination, lambda allowed: prefill_from(fields, allowed))
 
 
 def prefill_from(fields: AlertFields, allowed: set[str]) -> Prefill:

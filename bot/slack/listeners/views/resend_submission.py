@@ -7,15 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.explain import explain
-from bot.resend import (
-    PHONE_NUMBER_FIELD,
-    PHONE_NUMBER_ID_FIELD,
-    VERIFICATION_FIELD,
-    WABA_FIELD,
-    Origin,
-    ResendRequest,
-    ResendResult,
-)
+from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD, ResendRequest
+from bot.resend import Origin, ResendResult
 from bot.slack import flows, metadata
 from bot.slack.blocks import MODAL_CALLBACK_ID
 from bot.slack.deps import SlackDeps
