@@ -27,11 +27,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load, server  # noqa: E402
 from bench.sender import Sender  # noqa: E402
+from tests.conftest import postgres_schema  # noqa: E402
 from tests.fakes.kaleyra import FakeKaleyra  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
+from tests.serve_process import ServeProcess, bot_environment, free_port  # noqa: E402
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, WABA  # noqa: E402
 
 MS = 1000.0
+HEALTHY_TIMEOUT_SECONDS = 30
 MB = 1024 * 1024
 
 
@@ -130,23 +133,24 @@ def measure(database: str, url: str, plan: Plan, latency: float, workdir: Path, 
         FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency) as kaleyra,
     ):
-        env = server.bot_env(url, slack, kaleyra, server.free_port())
+        # The operator's environment (WEB_CONCURRENCY, LOG_LEVEL… pass through) pointed at the fakes.
+        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True)
         server.prepare(env, workdir)
         sender = Sender(int(env["PORT"]))
-        serving = server.start(env, workdir)
+        serving = ServeProcess.start(env, workdir, workdir / "serve.log")
         try:
-            figures.healthy_s = serving.wait_healthy()
-            figures.startup_cpu_s = serving.cpu_seconds()
+            figures.healthy_s = serving.wait_healthy(HEALTHY_TIMEOUT_SECONDS)
+            figures.startup_cpu_s = server.cpu_seconds(serving.pids())
             with profiling(serving.process.pid, profile):
-                cpu_before, bench_before = serving.cpu_seconds(), time.process_time()
+                cpu_before, bench_before = server.cpu_seconds(serving.pids()), time.process_time()
                 drive(sender, load.Watcher(slack), plan, figures)
                 requests = 1 + plan.sequential + plan.modals + 20 * plan.bursts_of_20 + 100 * plan.bursts_of_100
-                figures.cpu_ms_per_request = (serving.cpu_seconds() - cpu_before) * MS / requests
+                figures.cpu_ms_per_request = (server.cpu_seconds(serving.pids()) - cpu_before) * MS / requests
                 figures.bench_cpu_ms_per_request = (time.process_time() - bench_before) * MS / requests
             figures.direct_ms = [load.kaleyra_direct(kaleyra) * MS for _ in range(plan.direct_calls)]
             pids = serving.pids()
             figures.processes = len(pids)
-            figures.rss_bytes, figures.pss_bytes = serving.memory()
+            figures.rss_bytes, figures.pss_bytes = server.memory(pids)
         finally:
             serving.stop()
             sender.close()
@@ -185,7 +189,7 @@ def database_url(database: str, workdir: Path) -> Iterator[str]:
     if database == "sqlite":
         yield f"sqlite:///{workdir / 'bench.db'}"
     else:
-        with server.postgres_url() as url:
+        with postgres_schema("bench") as url:
             yield url
 
 

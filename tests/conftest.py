@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -30,6 +31,7 @@ from tests.support import (
     ONCALL_GROUP,
     OTHER_WABA,
     OTHER_WABA_NAME,
+    TEST_TIMINGS,
     WABA,
     WABA_NAME,
     FakeClock,
@@ -44,18 +46,11 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A SQLAlchemy URL to an empty database that only this test uses."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(POSTGRES_DSN, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not answering ({exc}); start it (.ci/run does)", pytrace=False)
-    with admin:
+@contextmanager
+def postgres_schema(prefix: str = "test") -> Iterator[str]:
+    """A SQLAlchemy URL to a fresh schema of its own in the `test` database, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
         try:
             # search_path holds only this schema: tables and alembic_version land in it.
@@ -64,6 +59,42 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             # A connection still inside a transaction would block the drop forever.
             admin.execute("SET lock_timeout = '10s'")
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLAlchemy URL to an empty database that only this test uses."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    with ExitStack() as schema:
+        try:
+            url = schema.enter_context(postgres_schema())
+        except psycopg.OperationalError as exc:
+            pytest.fail(
+                f"PostgreSQL at 127.0.0.1:5432 is not answering ({exc}); start it (.ci/run does)", pytrace=False
+            )
+        yield url
+
+
+def seed(session: Session, users: tuple[str, ...] = ()) -> None:
+    """Two WABAs; Alice (and `users`) may use Acme Retail, the on-call group may use both."""
+    wabas.add_waba(session, WABA, WABA_NAME)
+    wabas.add_waba(session, OTHER_WABA, OTHER_WABA_NAME)
+    for user in (ALICE, *users):
+        access.add_grant(session, user, WABA, by="test")
+    access.add_grant(session, ONCALL_GROUP, "*", by="test")
+
+
+def seed_store(database_url: str, users: tuple[str, ...] = ()) -> None:
+    """Migrate the database at `database_url` and `seed` it, for a bot that is not running yet."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        with make_sessions(engine).begin() as session:
+            seed(session, users)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -97,10 +128,7 @@ def sessions(migrated: Engine) -> sessionmaker[Session]:
 def seeded(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Two WABAs; Alice may use Acme Retail, the on-call group may use both."""
     with sessions.begin() as session:
-        wabas.add_waba(session, WABA, WABA_NAME)
-        wabas.add_waba(session, OTHER_WABA, OTHER_WABA_NAME)
-        access.add_grant(session, ALICE, WABA, by="test")
-        access.add_grant(session, ONCALL_GROUP, "*", by="test")
+        seed(session)
     return sessions
 
 
@@ -131,8 +159,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, fake_kaleyra: FakeK
         "KALEYRA_SID": fake_kaleyra.sid,
         "KALEYRA_API_KEY": fake_kaleyra.api_key,
         "KALEYRA_BASE_URL": fake_kaleyra.base_url,
-        "KALEYRA_TIMEOUT_SECONDS": "5",
-        "OTP_COOLDOWN_SECONDS": "60",
+        **TEST_TIMINGS,
     }
 
     def make(**overrides: str) -> Settings:

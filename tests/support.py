@@ -19,6 +19,10 @@ ONCALL_GROUP = "S0ONCALL"
 KALEYRA_SID = "HXAP16TEST97IN"
 # Distinctive, so a leak is found by a plain substring search.
 KALEYRA_API_KEY = "kaleyra-key-s3cr3t-7f1c9e2d"
+SLACK_BOT_TOKEN = "xoxb-test-token-0123456789"
+# Pinned beside the fakes: a Kaleyra that never answers fails a test in 5 s, not the default 20,
+# and the cooldown the tests count on is stated rather than assumed.
+TEST_TIMINGS = {"KALEYRA_TIMEOUT_SECONDS": "5", "OTP_COOLDOWN_SECONDS": "60"}
 
 
 class FakeClock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions, upgrade
 from tests import slack_requests
 from tests.fakes.kaleyra import FakeKaleyra
+from tests.serve_process import run_cli
 from tests.slack.conftest import SlackBot, attempts, open_modal
 from tests.support import ALICE, PHONE_MASKED, PHONE_NUMBER_ID, PHONE_PASTED, WABA, WABA_NAME
 
@@ -68,9 +68,7 @@ def test_cli_retry_in_dry_run_says_so_and_marks_the_audit(tmp_path: Path, fake_k
     }
 
     def bot(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
-        )
+        return run_cli(args, tmp_path, env)
 
     retried = bot("retry", "--as", ALICE, "--waba", WABA, "--phone-number-id", PHONE_NUMBER_ID, "--phone", PHONE_PASTED)
     assert retried.returncode == 0, retried.stderr

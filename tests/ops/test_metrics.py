@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -20,9 +19,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions, upgrade
 from tests import slack_requests
-from tests.fakes.kaleyra import FakeKaleyra, unused_port
+from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack
 from tests.ops.conftest import Samples, parse_metrics, sample, scrape
+from tests.serve_process import ServeProcess, bot_environment, free_port
 from tests.slack.conftest import SlackBot, open_modal
 from tests.support import ALICE, KALEYRA_API_KEY, KALEYRA_SID, MALLORY, PHONE_NUMBER_ID, WABA, WABA_NAME
 
@@ -82,11 +82,11 @@ def test_metrics_count_requests_resends_kaleyra_outcomes_refusals_and_fallbacks(
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Callable[..., tuple[str, FakeKaleyra]]]:
-    """`python -m bot serve` as deployed, against the fakes; killed (with its workers) at the end."""
-    processes: list[subprocess.Popen[bytes]] = []
+    """`python -m bot serve` as deployed, against the fakes; stopped (with its workers) at the end."""
     with (
         FakeSlack() as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,)) as kaleyra,
+        ExitStack() as running,
     ):
 
         def serve(**env: str) -> tuple[str, FakeKaleyra]:
@@ -97,73 +97,23 @@ def served(tmp_path: Path) -> Iterator[Callable[..., tuple[str, FakeKaleyra]]]:
                 wabas.add_waba(session, WABA, WABA_NAME)
                 access.add_grant(session, ALICE, WABA, by="test")
             engine.dispose()
-            port = unused_port()
-            environ = {
-                "PATH": os.environ["PATH"],
-                "HOME": str(tmp_path),
+            environ = bot_environment(
+                slack,
+                kaleyra,
+                database_url,
+                port=free_port(),
+                home=tmp_path,
                 # The metrics directory `serve` makes for its workers lands here, not in /tmp.
-                "TMPDIR": str(tmp_path),
-                "DATABASE_URL": database_url,
-                "SLACK_BOT_TOKEN": "xoxb-test-token-0123456789",
-                "SLACK_SIGNING_SECRET": slack_requests.SIGNING_SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "KALEYRA_SID": KALEYRA_SID,
-                "KALEYRA_API_KEY": KALEYRA_API_KEY,
-                "KALEYRA_BASE_URL": kaleyra.base_url,
-                "OTP_COOLDOWN_SECONDS": "0",
-                "PORT": str(port),
-                "LOG_LEVEL": "WARNING",
+                TMPDIR=str(tmp_path),
+                OTP_COOLDOWN_SECONDS="0",
+                LOG_LEVEL="WARNING",
                 **env,
-            }
-            log = (tmp_path / "serve.log").open("wb")
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"],
-                cwd=tmp_path,
-                env=environ,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
-            log.close()
-            processes.append(process)
-            url = f"http://127.0.0.1:{port}"
-            wait_until_healthy(url, process, tmp_path / "serve.log")
-            return url, kaleyra
+            server = running.enter_context(ServeProcess.start(environ, tmp_path))
+            server.wait_healthy()
+            return server.url, kaleyra
 
-        try:
-            yield serve
-        finally:
-            for process in processes:
-                stop(process)
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)  # polling a process that is starting: nothing to wait on
-    pytest.fail(f"serve did not answer /healthz within {timeout}s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to gunicorn's master; SIGKILL to its whole session if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # workers too, whatever the master did
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=5)
+        yield serve
 
 
 def requests_per_worker(metrics_dir: Path, scratch: Path) -> dict[int, float]:

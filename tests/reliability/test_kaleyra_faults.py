@@ -12,16 +12,11 @@ import httpx
 import pytest
 
 from tests import slack_requests
+from tests.conftest import seed_store
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.fakes.slack import FakeSlack, SlackCall
-from tests.reliability.conftest import (
-    Server,
-    bot_environment,
-    said,
-    seed_store,
-    stored_attempts,
-    timed_send,
-)
+from tests.reliability.conftest import bot_environment, said, stored_attempts, timed_send
+from tests.serve_process import ServeProcess
 from tests.slack.conftest import SlackBot
 from tests.support import ALICE, BOB, OTHER_WABA, PHONE_MASKED, PHONE_NUMBER_ID, PHONE_PASTED, WABA
 
@@ -101,7 +96,7 @@ def test_kaleyra_fault_is_answered_audited_and_isolated(start_bot: Callable[...,
 
 
 def test_acks_stay_fast_while_every_kaleyra_call_hangs(
-    tmp_path: Path, slack_fakes: tuple[FakeSlack, FakeKaleyra], start_serve: Callable[..., Server]
+    tmp_path: Path, slack_fakes: tuple[FakeSlack, FakeKaleyra], start_serve: Callable[..., ServeProcess]
 ) -> None:
     """25 people at once (inline commands and modal opens) on the real server while Kaleyra holds every call."""
     slack, kaleyra = slack_fakes

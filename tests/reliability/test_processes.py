@@ -13,23 +13,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import sessionmaker
 
 from bot.cli import main as cli_main
 from bot.store.db import make_engine
-from bot.store.models import Attempt
 from tests import slack_requests
+from tests.conftest import seed_store
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack, SlackCall
-from tests.reliability.conftest import (
-    SLACK_BOT_TOKEN,
-    Server,
-    bot_environment,
-    said,
-    seed_store,
-    stored_attempts,
-)
-from tests.support import ALICE, PHONE_MASKED, PHONE_NUMBER_ID, PHONE_PASTED, WABA
+from tests.reliability.conftest import attempts_at, bot_environment, said
+from tests.serve_process import ServeProcess
+from tests.support import ALICE, PHONE_MASKED, PHONE_NUMBER_ID, PHONE_PASTED, SLACK_BOT_TOKEN, WABA
 
 INLINE = f"{WABA} {PHONE_NUMBER_ID} {PHONE_PASTED}"
 USERS = tuple(f"U0USER{n:02d}" for n in range(20))
@@ -39,20 +32,12 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 Fakes = tuple[FakeSlack, FakeKaleyra]
 
 
-def audit(database_url: str) -> list[Attempt]:
-    engine = make_engine(database_url)
-    try:
-        return stored_attempts(sessionmaker(engine))
-    finally:
-        engine.dispose()
-
-
 def is_reply(call: SlackCall) -> bool:
     return bool(call.params.get("thread_ts"))
 
 
 def test_twenty_commands_for_one_number_across_two_processes_make_one_kaleyra_call(
-    database_url: str, slack_fakes: Fakes, start_serve: Callable[..., Server]
+    database_url: str, slack_fakes: Fakes, start_serve: Callable[..., ServeProcess]
 ) -> None:
     slack, kaleyra = slack_fakes
     seed_store(database_url, USERS)
@@ -76,14 +61,14 @@ def test_twenty_commands_for_one_number_across_two_processes_make_one_kaleyra_ca
     winner = next(user for user in USERS if f"<@{user}>" in said(reply))
     assert {call.path.rsplit("/", 1)[1] for call in told} == set(USERS) - {winner}
     assert len(kaleyra.requests) == 1
-    statuses_in_audit = sorted(a.status for a in audit(database_url))
+    statuses_in_audit = sorted(a.status for a in attempts_at(database_url))
     assert statuses_in_audit == ["refused_cooldown"] * (len(USERS) - 1) + ["sent"]
 
 
 def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unknown(
     database_url: str,
     slack_fakes: Fakes,
-    start_serve: Callable[..., Server],
+    start_serve: Callable[..., ServeProcess],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -98,7 +83,7 @@ def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unk
     kaleyra.wait_for_requests(1, timeout=10)
 
     server.kill()
-    (row,) = audit(database_url)
+    (row,) = attempts_at(database_url)
     assert (row.status, row.completed_at) == ("pending", None)
 
     # Old enough that no live process can still be inside its call (2 × timeout + 30 s).
@@ -111,7 +96,7 @@ def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unk
     restarted = start_serve(**environment)
     restarted.wait_healthy()
     assert "marked 1 interrupted attempts as unknown" in restarted.output()
-    (row,) = audit(database_url)
+    (row,) = attempts_at(database_url)
     assert row.status == "unknown" and "may or may not have been sent" in (row.message or "")
 
     monkeypatch.chdir(tmp_path)
@@ -122,7 +107,7 @@ def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unk
 
 
 def test_sigterm_stops_accepting_finishes_the_call_in_flight_posts_it_and_exits_0_logging_no_secret(
-    database_url: str, slack_fakes: Fakes, start_serve: Callable[..., Server]
+    database_url: str, slack_fakes: Fakes, start_serve: Callable[..., ServeProcess]
 ) -> None:
     slack, kaleyra = slack_fakes
     seed_store(database_url)
@@ -151,7 +136,7 @@ def test_sigterm_stops_accepting_finishes_the_call_in_flight_posts_it_and_exits_
     (reply,) = slack.wait_for("chat.postMessage", where=is_reply, timeout=10)
     assert "OTP sent" in said(reply)
     assert server.process.wait(timeout=15) == 0
-    (row,) = audit(database_url)
+    (row,) = attempts_at(database_url)
     assert (row.status, row.delivery) == ("sent", "channel")
 
     # Everything the process wrote at debug, gunicorn's lines included, and not one secret.

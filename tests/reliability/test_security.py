@@ -19,11 +19,7 @@ from sqlalchemy import event
 from bot.cli import main as cli_main
 from bot.logs import setup_logging
 from tests import slack_requests
-from tests.reliability.conftest import (
-    SLACK_BOT_TOKEN,
-    said,
-    stored_attempts,
-)
+from tests.reliability.conftest import said, stored_attempts
 from tests.slack.conftest import SlackBot
 from tests.support import (
     ALICE,
@@ -33,6 +29,7 @@ from tests.support import (
     PHONE,
     PHONE_NUMBER_ID,
     PHONE_PASTED,
+    SLACK_BOT_TOKEN,
     WABA,
 )
 

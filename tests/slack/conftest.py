@@ -23,23 +23,15 @@ from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 from bot.slack.app import create_app
 from bot.slack.deps import SlackDeps
-from bot.store import access, wabas
+from bot.store import wabas
 from bot.store.db import make_engine, upgrade
 from bot.store.models import Attempt
 from bot.web import make_wsgi_app
-from tests import slack_requests
+from tests import serve_process, slack_requests
+from tests.conftest import seed
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack
-from tests.support import (
-    ALICE,
-    KALEYRA_API_KEY,
-    KALEYRA_SID,
-    ONCALL_GROUP,
-    OTHER_WABA,
-    OTHER_WABA_NAME,
-    WABA,
-    WABA_NAME,
-)
+from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, OTHER_WABA, TEST_TIMINGS, WABA
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -105,17 +97,7 @@ def slack_fakes() -> Iterator[tuple[FakeSlack, FakeKaleyra]]:
 @pytest.fixture
 def bot_settings(tmp_path: Path, slack_fakes: tuple[FakeSlack, FakeKaleyra]) -> Callable[..., Settings]:
     slack, kaleyra = slack_fakes
-    base = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "SLACK_BOT_TOKEN": "xoxb-test-token-0123456789",
-        "SLACK_SIGNING_SECRET": slack_requests.SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "KALEYRA_SID": kaleyra.sid,
-        "KALEYRA_API_KEY": kaleyra.api_key,
-        "KALEYRA_BASE_URL": kaleyra.base_url,
-        "KALEYRA_TIMEOUT_SECONDS": "5",
-        "OTP_COOLDOWN_SECONDS": "60",
-    }
+    base = serve_process.bot_settings(slack, kaleyra, f"sqlite:///{tmp_path / 'bot.db'}", **TEST_TIMINGS)
     return lambda **overrides: load_settings({**base, **overrides}, dotenv=False)
 
 
@@ -135,10 +117,7 @@ def start_bot(
         runtime = build_runtime(settings)
         with runtime.sessions.begin() as session:
             if wabas.get_waba(session, WABA) is None:
-                wabas.add_waba(session, WABA, WABA_NAME)
-                wabas.add_waba(session, OTHER_WABA, OTHER_WABA_NAME)
-                access.add_grant(session, ALICE, WABA, by="test")
-                access.add_grant(session, ONCALL_GROUP, "*", by="test")
+                seed(session)
         app, deps = create_app(runtime)
         server = make_server(
             "127.0.0.1", 0, make_wsgi_app(app, runtime.engine, deps.answering), _ThreadingServer, _QuietHandler
