@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bot.slack.answering import Answering
 from bot.slack.background import Background
+
+
+@contextmanager
+def a_request_being_answered(answering: Answering) -> Iterator[threading.Event]:
+    """A Slack request in progress until the yielded event is set (or the block ends)."""
+    done = threading.Event()
+
+    def answer() -> None:
+        with answering.request():
+            done.wait(10)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    time.sleep(0.01)  # the request is being answered before any work is handed off
+    try:
+        yield done
+    finally:
+        done.set()
+        thread.join()
 
 
 def test_work_starts_at_once_when_no_request_is_being_answered() -> None:
@@ -21,39 +42,20 @@ def test_work_waits_until_the_requests_being_answered_are_done() -> None:
     answering = Answering()
     pool = Background("t", 1, answering)
     ran = threading.Event()
-    release = threading.Event()
-
-    def answer_a_request() -> None:
-        with answering.request():
-            release.wait(5)
-
-    request = threading.Thread(target=answer_a_request)
-    request.start()
-    time.sleep(0.01)  # the request is being answered before the work is handed off
-    done = pool.submit(ran.set)
-    assert not ran.wait(0.2), "work ran while a request was still being answered"
-    release.set()
-    done.result(timeout=2)
-    request.join()
+    with a_request_being_answered(answering) as done:
+        finished = pool.submit(ran.set)
+        assert not ran.wait(0.2), "work ran while a request was still being answered"
+        done.set()
+        finished.result(timeout=2)
     pool.drain()
 
 
 def test_work_never_waits_longer_than_its_cap_in_an_endless_burst() -> None:
     answering = Answering()
     pool = Background("t", 1, answering)
-    release = threading.Event()
-
-    def answer_a_request() -> None:
-        with answering.request():
-            release.wait(10)
-
-    request = threading.Thread(target=answer_a_request)
-    request.start()
-    time.sleep(0.01)
-    started = time.monotonic()
-    pool.submit(lambda: None).result(timeout=5)
-    waited = time.monotonic() - started
-    release.set()
-    request.join()
+    with a_request_being_answered(answering):
+        started = time.monotonic()
+        pool.submit(lambda: None).result(timeout=5)
+        waited = time.monotonic() - started
     pool.drain()
     assert 0.5 < waited < 3
