@@ -104,6 +104,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def ensure_migrated(engine: Engine) -> None:
     """Refuse a database that is unreachable or not at the latest migration."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not Path(database).exists() and Path(database).parent.is_dir():
+        # Connecting would create an empty file that then looks like a database to the operator.
+        raise StoreError(f"the database ({database}) is not migrated (no file yet): run `python -m bot db upgrade`")
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:

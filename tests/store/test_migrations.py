@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -56,6 +57,17 @@ def test_unmigrated_database_is_refused_with_what_to_run(engines: Callable[[], E
         ensure_migrated(engine)
     upgrade(engine)
     ensure_migrated(engine)
+
+
+def test_refusing_an_unmigrated_sqlite_database_leaves_no_empty_file_behind(tmp_path: Path) -> None:
+    path = tmp_path / "resend_otp.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with pytest.raises(StoreError, match=r"not migrated .*db upgrade"):
+            ensure_migrated(engine)
+    finally:
+        engine.dispose()
+    assert not path.exists()
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
