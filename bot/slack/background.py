@@ -24,7 +24,6 @@ ACKS_FIRST_SECONDS = 1.0
 
 class Background:
     def __init__(self, name: str, max_workers: int, answering: Answering | None = None) -> None:
-        self._name = name
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=name)
         self._answering = answering
 

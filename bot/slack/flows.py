@@ -11,7 +11,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.resend import Refusal, ResendResult, Started
+from bot.request import ResendRequest
+from bot.resend import Origin, Refusal, ResendResult, Started
 from bot.slack import metadata
 from bot.slack.background import Background
 from bot.slack.blocks import (
@@ -110,6 +111,16 @@ def in_background(
             tell(deps, destination, UNEXPECTED, with_button=False)
 
     return pool.submit(run)
+
+
+def resend_and_deliver(deps: SlackDeps, destination: Destination, origin: Origin, request: ResendRequest) -> None:
+    """The whole use case for a surface that acked already: a refusal to the asker, else the outcome."""
+    requester = deps.groups.requester(destination.user_id)
+    started = deps.runtime.resender.start(requester, origin, request)
+    if isinstance(started, ResendResult):
+        deliver_refusal(deps, started, destination)
+    else:
+        run_and_deliver(deps, started, destination)
 
 
 def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination) -> ResendResult:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.request import ResendRequest
-from bot.resend import Origin, ResendResult
+from bot.resend import Origin
 from bot.slack import flows
 from bot.slack.blocks import RESEND_AGAIN_ACTION
 from bot.slack.delivery import Destination
@@ -36,10 +36,5 @@ def _again(deps: SlackDeps, destination: Destination, attempt_id: str) -> None:
         flows.tell(deps, destination, "That attempt is no longer in the bot's records: use the form instead.")
         return
     request = ResendRequest(earlier.waba_id, earlier.phone_number_id, earlier.phone_number, earlier.verification)
-    requester = deps.groups.requester(destination.user_id)
     origin = Origin("button", destination.channel_id, destination.thread_ts)
-    started = deps.runtime.resender.start(requester, origin, request)
-    if isinstance(started, ResendResult):
-        flows.deliver_refusal(deps, started, destination)
-        return
-    flows.run_and_deliver(deps, started, destination)
+    flows.resend_and_deliver(deps, destination, origin, request)

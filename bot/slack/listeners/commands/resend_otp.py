@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.resend import Origin, ResendResult
+from bot.resend import Origin
 from bot.slack import flows
 from bot.slack.admin_commands import run_admin_command
 from bot.slack.blocks import as_dicts, text_with_modal_button
@@ -46,16 +46,16 @@ def register(app: App, deps: SlackDeps) -> None:
                 flows.in_background(deps.quick, deps, destination, run_admin_command, deps, destination, admin_command)
             case Inline(request):
                 ack()
-                flows.in_background(deps.resends, deps, destination, _inline, deps, destination, request)
-
-
-def _inline(deps: SlackDeps, destination: Destination, request: Any) -> None:
-    requester = deps.groups.requester(destination.user_id)
-    started = deps.runtime.resender.start(requester, Origin("command", destination.channel_id), request)
-    if isinstance(started, ResendResult):
-        flows.deliver_refusal(deps, started, destination)
-        return
-    flows.run_and_deliver(deps, started, destination)
+                flows.in_background(
+                    deps.resends,
+                    deps,
+                    destination,
+                    flows.resend_and_deliver,
+                    deps,
+                    destination,
+                    Origin("command", destination.channel_id),
+                    request,
+                )
 
 
 def _history(deps: SlackDeps, destination: Destination, query: str | None) -> None:
