@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return handler(runtime, args)
     finally:
         # Close the pooled connection now: `main` is also called in-process (tests, scripts).
-        runtime.engine.dispose()
+        runtime.close()
 
 
 def _actor() -> str:

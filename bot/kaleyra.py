@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import functools
+import asyncio
 import json
-import ssl
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import anyio
 import httpx
 
 from bot.config import Secret
+from bot.network import NetworkLoop, tls_context
 
 __all__ = ["KaleyraClient", "KaleyraOutcome", "OutcomeKind", "Verification", "request_body"]
 
+log = logging.getLogger(__name__)
+
 CONNECT_TIMEOUT_SECONDS = 5.0
+# Kept open between resends (and from a form's opening to its submission) unless Kaleyra closes it.
+KEEPALIVE_SECONDS = 60.0
+# Forms opened in a burst share one warm connection rather than each asking for another.
+WARM_INTERVAL_SECONDS = 5.0
 
 
 class Verification(StrEnum):
@@ -72,7 +78,7 @@ class KaleyraOutcome:
     field_errors: Mapping[str, str] = field(default_factory=dict)
 
 
-def request_body(phone_number_id: str, phone_number: str, verification: Verification) -> dict:
+def request_body(phone_number_id: str, phone_number: str, verification: Verification) -> dict[str, str]:
     """The JSON body Kaleyra documents.
 
     The docs' table calls `id` an Integer, but their example sends a string and a
@@ -86,7 +92,7 @@ def request_body(phone_number_id: str, phone_number: str, verification: Verifica
 
 
 class KaleyraClient:
-    """Calls retry_otp with a deadline on the whole call, not only on each read."""
+    """Calls retry_otp over one pooled connection per host, with a deadline on the whole call."""
 
     def __init__(
         self,
@@ -95,22 +101,20 @@ class KaleyraClient:
         api_key: Secret,
         base_url: str,
         timeout_seconds: float,
+        network: NetworkLoop,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._sid = sid
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
         self._timeout_seconds = timeout_seconds
+        self._network = network
         self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._warmed_at: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return f"KaleyraClient(sid={self._sid!r}, base_url={self._base_url!r})"
-
-    @functools.cached_property
-    def _ssl(self) -> ssl.SSLContext:
-        # Loading the CA bundle takes tens of ms: once, not per call, and on the first call rather
-        # than at start-up, which every CLI command and `serve` pays and most never call Kaleyra.
-        return ssl.create_default_context()
 
     def retry_otp(
         self,
@@ -126,10 +130,42 @@ class KaleyraClient:
         base = (base_url or self._base_url).rstrip("/")
         url = f"{base}/v2/{sid or self._sid}/whatsapp/{waba_id}/number/retry_otp"
         body = request_body(phone_number_id, phone_number, verification)
-        started = time.monotonic()
-        return anyio.run(self._call, url, body, started)
+        return self._network.run(self._call(url, body, time.monotonic()))
 
-    async def _call(self, url: str, body: dict, started: float) -> KaleyraOutcome:
+    def open_connection(self, base_url: str | None = None) -> None:
+        """Open (or keep warm) a connection to Kaleyra ahead of a resend, without waiting for it.
+
+        A person fills the form in for seconds: the TCP and TLS handshakes are done by the time
+        they submit. The request is a bare HEAD of the host's root, with no credentials and not
+        the retry_otp path, so it can never send an OTP.
+        """
+        self._network.submit(self._warm((base_url or self._base_url).rstrip("/")))
+
+    def _pooled(self) -> httpx.AsyncClient:
+        # Built on the network loop, which every call runs on: the pool belongs to that loop.
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                verify=tls_context(),
+                timeout=httpx.Timeout(None, connect=min(CONNECT_TIMEOUT_SECONDS, self._timeout_seconds)),
+                limits=httpx.Limits(max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS),
+            )
+            self._network.on_close(self._client.aclose)
+        return self._client
+
+    async def _warm(self, base: str) -> None:
+        now = time.monotonic()
+        if now - self._warmed_at.get(base, -WARM_INTERVAL_SECONDS) < WARM_INTERVAL_SECONDS:
+            return
+        self._warmed_at[base] = now
+        try:
+            async with asyncio.timeout(self._timeout_seconds):
+                await self._pooled().head(f"{base}/")
+        except (httpx.HTTPError, TimeoutError) as exc:
+            # The resend itself will connect (and report) if this did not.
+            log.info("could not open a connection to Kaleyra ahead: %s", type(exc).__name__)
+
+    async def _call(self, url: str, body: dict[str, str], started: float) -> KaleyraOutcome:
         request_sent = False
 
         async def trace(event: str, info: Mapping[str, Any]) -> None:
@@ -138,32 +174,31 @@ class KaleyraClient:
                 request_sent = True
 
         headers = {"api-key": self._api_key.reveal(), "Content-Type": "application/json"}
-        timeout = httpx.Timeout(None, connect=min(CONNECT_TIMEOUT_SECONDS, self._timeout_seconds))
-        async with httpx.AsyncClient(transport=self._transport, verify=self._ssl, timeout=timeout) as client:
-            try:
-                with anyio.fail_after(self._timeout_seconds):
-                    response = await self._post_once_or_reconnect(client, url, headers, body, trace)
-            except TimeoutError:
-                if request_sent:
-                    return _failure(OutcomeKind.TIMEOUT, started, "No answer before the deadline")
-                return _failure(OutcomeKind.UNREACHABLE, started, "No connection before the deadline")
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                return _failure(OutcomeKind.UNREACHABLE, started, f"No connection: {exc!r}")
-            except httpx.HTTPError as exc:
-                # The request may have reached Kaleyra before the connection broke.
-                return _failure(OutcomeKind.UNEXPECTED_RESPONSE, started, f"Connection broke: {exc!r}")
+        client = self._pooled()
+        try:
+            async with asyncio.timeout(self._timeout_seconds):
+                response = await _post_once_or_reconnect(client, url, headers, body, trace)
+        except TimeoutError:
+            if request_sent:
+                return _failure(OutcomeKind.TIMEOUT, started, "No answer before the deadline")
+            return _failure(OutcomeKind.UNREACHABLE, started, "No connection before the deadline")
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            return _failure(OutcomeKind.UNREACHABLE, started, f"No connection: {exc!r}")
+        except httpx.HTTPError as exc:
+            # The request may have reached Kaleyra before the connection broke.
+            return _failure(OutcomeKind.UNEXPECTED_RESPONSE, started, f"Connection broke: {exc!r}")
         return parse_response(response.status_code, response.content, _elapsed_ms(started))
 
-    @staticmethod
-    async def _post_once_or_reconnect(
-        client: httpx.AsyncClient, url: str, headers: dict, body: dict, trace: Any
-    ) -> httpx.Response:
-        # Only a connection that never opened is retried: anything later may have
-        # sent an SMS or a call to a real person.
-        try:
-            return await client.post(url, headers=headers, json=body, extensions={"trace": trace})
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            return await client.post(url, headers=headers, json=body, extensions={"trace": trace})
+
+async def _post_once_or_reconnect(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: dict[str, str], trace: Any
+) -> httpx.Response:
+    # Only a connection that never opened is retried: anything later may have
+    # sent an SMS or a call to a real person.
+    try:
+        return await client.post(url, headers=headers, json=body, extensions={"trace": trace})
+    except (httpx.ConnectError, httpx.ConnectTimeout):
+        return await client.post(url, headers=headers, json=body, extensions={"trace": trace})
 
 
 def parse_response(status: int, content: bytes, latency_ms: int) -> KaleyraOutcome:

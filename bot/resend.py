@@ -110,6 +110,11 @@ class Resender:
         started = self.start(requester, origin, request)
         return started if isinstance(started, ResendResult) else self.finish(started)
 
+    def open_connection(self) -> None:
+        """A person opened the form: have the Kaleyra connection ready by the time they submit."""
+        if not self._settings.kaleyra_dry_run:
+            self._kaleyra.open_connection()
+
     def start(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult | Started:
         """Validate, authorise, claim the cooldown and audit `pending`; quick, no Kaleyra call.
 

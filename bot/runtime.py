@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient
+from bot.network import NetworkLoop
 from bot.resend import Resender
 from bot.store import attempts
 from bot.store.db import StoreError, ensure_migrated, make_engine, make_sessions
@@ -21,6 +22,13 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     resender: Resender
+    # Where the Kaleyra and Slack connections live; closed with `close`.
+    network: NetworkLoop
+
+    def close(self) -> None:
+        """Close the network connections and the database pool."""
+        self.network.close()
+        self.engine.dispose()
 
 
 def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime:
@@ -33,13 +41,15 @@ def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime
             engine.dispose()  # close the pooled connection now, not whenever it is collected
             raise
     sessions = make_sessions(engine)
+    network = NetworkLoop()
     kaleyra = KaleyraClient(
         sid=settings.kaleyra_sid,
         api_key=settings.kaleyra_api_key,
         base_url=settings.kaleyra_url_for(),
         timeout_seconds=settings.kaleyra_timeout_seconds,
+        network=network,
     )
-    return Runtime(settings, engine, sessions, Resender(settings, sessions, kaleyra))
+    return Runtime(settings, engine, sessions, Resender(settings, sessions, kaleyra), network)
 
 
 def recover_interrupted_attempts(runtime: Runtime) -> int:

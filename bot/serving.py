@@ -61,4 +61,5 @@ def run_socket_mode(runtime: Runtime) -> int:
     log.info("stopping: no new requests; finishing in-flight resends")
     handler.close()
     deps.drain()
+    runtime.close()
     return 0

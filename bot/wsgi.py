@@ -27,3 +27,4 @@ def drain() -> None:
     """Finish in-flight resends and post their outcomes (gunicorn's worker_exit)."""
     logging.getLogger(__name__).info("draining in-flight resends before exit")
     _deps.drain()
+    _runtime.close()

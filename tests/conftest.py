@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
+from bot.network import NetworkLoop
 from bot.runtime import Runtime, build_runtime
 from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions, upgrade
@@ -39,6 +40,14 @@ from tests.support import (
 
 POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def network() -> Iterator[NetworkLoop]:
+    """The loop the bot's Kaleyra and Slack clients run on; their connections closed at the end."""
+    loop = NetworkLoop("test-network")
+    yield loop
+    loop.close()
 
 
 @pytest.fixture
@@ -179,7 +188,7 @@ def make_runtime(migrated: Engine, settings: Callable[..., Settings]) -> Iterato
 
     yield make
     for runtime in built:
-        runtime.engine.dispose()
+        runtime.close()
 
 
 @pytest.fixture

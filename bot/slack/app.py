@@ -11,14 +11,13 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.slack.answering import Answering
 from bot.slack.background import Background
+from bot.slack.client import SLACK_TIMEOUT_SECONDS, SlackClient
 from bot.slack.delivery import Delivery
 from bot.slack.deps import SlackDeps
 from bot.slack.groups import UserGroups
 from bot.slack.listeners import register
 from bot.slack.observe import ObservedApp
-from bot.slack.retries import retry_handlers
 
-SLACK_TIMEOUT_SECONDS = 10
 QUICK_WORKERS = 16
 # One thread per Kaleyra call in flight; a call holds its thread up to KALEYRA_TIMEOUT_SECONDS.
 RESEND_WORKERS = 64
@@ -27,12 +26,7 @@ RESEND_WORKERS = 64
 def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
     """The Bolt app and what its listeners share (drain it on shutdown)."""
     settings = runtime.settings
-    client = WebClient(
-        token=settings.slack_bot_token.reveal(),
-        base_url=settings.slack_api_url,
-        timeout=SLACK_TIMEOUT_SECONDS,
-        retry_handlers=retry_handlers(),
-    )
+    client = SlackClient(runtime.network, token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
     answering = Answering()
     deps = SlackDeps(
         runtime=runtime,
@@ -47,9 +41,7 @@ def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
         # Bolt given a token calls auth.test on the first request, inside Slack's 3 s ack: a slow
         # or unreachable Slack API would fail that ack. `authorize` hands Bolt the token without
         # asking Slack; its own client carries none (with both, Bolt logs "token ignored").
-        client=WebClient(
-            base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=retry_handlers()
-        ),
+        client=WebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS),
         authorize=_authorize_with(settings.slack_bot_token.reveal()),
         signing_secret=settings.slack_signing_secret.reveal(),
         # Listeners ack first and hand slow work to `deps`: the ack is the HTTP response, with

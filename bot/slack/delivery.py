@@ -10,23 +10,22 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.metrics import DELIVERY_FALLBACKS
 from bot.resend import ResendResult
 from bot.slack.blocks import announcement_text, as_dicts, final_status, outcome_blocks, outcome_text
-from bot.slack.retries import retry_handlers
+from bot.slack.client import SlackClient, error_code
 from bot.store.attempts import record_delivery
 
 log = logging.getLogger(__name__)
 
 CHANNEL, RESPONSE_URL, EPHEMERAL, DM, FAILED = "channel", "response_url", "ephemeral", "dm", "failed"
-_SLACK_ERRORS = (SlackApiError, SlackClientError, OSError)
+# aiohttp's errors (OSError) and the deadline (TimeoutError) as well as slack_sdk's own.
+_SLACK_ERRORS = (SlackApiError, SlackClientError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class Announcement:
 
 
 class Delivery:
-    def __init__(self, client: WebClient, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, client: SlackClient, sessions: sessionmaker[Session]) -> None:
         self._client = client
         self._sessions = sessions
 
@@ -57,11 +56,14 @@ class Delivery:
         if not (destination.announce and destination.channel_id):
             return None
         try:
-            response = self._client.chat_postMessage(
-                channel=destination.channel_id, text=announcement_text(started), unfurl_links=False
+            channel, text = destination.channel_id, announcement_text(started)
+            response = self._client.call(
+                lambda web: web.chat_postMessage(channel=channel, text=text, unfurl_links=False)
             )
         except _SLACK_ERRORS as exc:
-            log.info("cannot announce in %s (%s); the outcome will use a fallback", destination.channel_id, _why(exc))
+            log.info(
+                "cannot announce in %s (%s); the outcome will use a fallback", destination.channel_id, error_code(exc)
+            )
             return None
         return Announcement(str(response["channel"]), str(response["ts"]))
 
@@ -116,53 +118,50 @@ class Delivery:
 
     def _post(self, channel: str, thread_ts: str, text: str, blocks: Sequence[Block]) -> bool:
         try:
-            self._client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=text, blocks=as_dicts(blocks), unfurl_links=False
+            self._client.call(
+                lambda web: web.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text=text, blocks=as_dicts(blocks), unfurl_links=False
+                )
             )
             return True
         except _SLACK_ERRORS as exc:
-            log.info("cannot reply in %s: %s", channel, _why(exc))
+            log.info("cannot reply in %s: %s", channel, error_code(exc))
             return False
 
     def _update_parent(self, announcement: Announcement, result: ResendResult, note: str = "") -> None:
         status = f"{final_status(result)} {note}".rstrip()
         try:
-            self._client.chat_update(
-                channel=announcement.channel_id, ts=announcement.ts, text=announcement_text(result, status)
+            text = announcement_text(result, status)
+            self._client.call(
+                lambda web: web.chat_update(channel=announcement.channel_id, ts=announcement.ts, text=text)
             )
         except _SLACK_ERRORS as exc:
             # The outcome reached the person already; a stale parent is cosmetic.
-            log.warning("cannot update the parent message: %s", _why(exc))
+            log.warning("cannot update the parent message: %s", error_code(exc))
 
     def _respond(self, response_url: str, text: str, blocks: Sequence[Block]) -> bool:
         try:
-            response = WebhookClient(response_url, timeout=10, retry_handlers=retry_handlers()).send(
-                text=text, blocks=as_dicts(blocks), response_type="ephemeral", replace_original=False
-            )
+            return self._client.respond(response_url, text, blocks)
         except _SLACK_ERRORS as exc:
-            log.info("response_url failed: %s", _why(exc))
+            log.info("response_url failed: %s", error_code(exc))
             return False
-        return response.status_code == 200
 
     def _ephemeral(self, channel: str, user_id: str, text: str, blocks: Sequence[Block]) -> bool:
         try:
-            self._client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=as_dicts(blocks))
+            self._client.call(
+                lambda web: web.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=as_dicts(blocks))
+            )
             return True
         except _SLACK_ERRORS as exc:
-            log.info("ephemeral message failed in %s: %s", channel, _why(exc))
+            log.info("ephemeral message failed in %s: %s", channel, error_code(exc))
             return False
 
     def _direct_message(self, user_id: str, text: str, blocks: Sequence[Block]) -> bool:
         try:
-            channel = self._client.conversations_open(users=user_id)["channel"]["id"]
-            self._client.chat_postMessage(channel=channel, text=text, blocks=as_dicts(blocks))
+            opened = self._client.call(lambda web: web.conversations_open(users=user_id))
+            channel = opened["channel"]["id"]
+            self._client.call(lambda web: web.chat_postMessage(channel=channel, text=text, blocks=as_dicts(blocks)))
             return True
         except _SLACK_ERRORS as exc:
-            log.warning("direct message to %s failed: %s", user_id, _why(exc))
+            log.warning("direct message to %s failed: %s", user_id, error_code(exc))
             return False
-
-
-def _why(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error", "unknown_error"))
-    return type(exc).__name__

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk import WebClient
-
 from bot.runtime import Runtime
 from bot.slack.answering import Answering
 from bot.slack.background import Background
+from bot.slack.client import SlackClient
 from bot.slack.delivery import Delivery
 from bot.slack.groups import UserGroups
 
@@ -16,7 +15,7 @@ from bot.slack.groups import UserGroups
 @dataclass(frozen=True)
 class SlackDeps:
     runtime: Runtime
-    client: WebClient
+    client: SlackClient
     groups: UserGroups
     delivery: Delivery
     # Slack-only work after an ack (views.open, history, admin): never queued behind Kaleyra.

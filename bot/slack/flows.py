@@ -71,15 +71,16 @@ def open_modal(
         notice = " ".join(filter(None, (warning, prefill.notice)))
         prefill = replace(prefill, waba_id=None, notice=notice)
     view = resend_modal(wabas, prefill, metadata.encode(surface, destination))
+    deps.runtime.resender.open_connection()
     try:
-        deps.client.views_open(trigger_id=trigger_id, view=view)
+        deps.client.call(lambda web: web.views_open(trigger_id=trigger_id, view=view))
     except SlackApiError as exc:
         if exc.response.get("error") == "expired_trigger_id":
             tell(deps, destination, "Slack took too long to open the form: please run the command again.")
         else:
             log.warning("views.open failed: %s", exc.response.get("error"))
             tell(deps, destination, "Slack would not open the form just now: please try again.")
-    except (SlackClientError, OSError) as exc:
+    except (SlackClientError, OSError, TimeoutError) as exc:
         log.warning("views.open failed: %s", type(exc).__name__)
         tell(deps, destination, "Slack would not open the form just now: please try again.")
 

@@ -7,12 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.resend import Requester
+from bot.slack.client import SlackClient, error_code
 from bot.store import access
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ GROUP_CACHE_SECONDS = 60.0
 class UserGroups:
     def __init__(
         self,
-        client: WebClient,
+        client: SlackClient,
         sessions: sessionmaker[Session],
         ttl: float = GROUP_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
@@ -60,11 +60,11 @@ class UserGroups:
 
     def _fetch(self, group_id: str) -> frozenset[str]:
         try:
-            response = self._client.usergroups_users_list(usergroup=group_id)
+            response = self._client.call(lambda web: web.usergroups_users_list(usergroup=group_id))
             members = frozenset(response.get("users") or ())
-        except (SlackApiError, SlackClientError, OSError) as exc:
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
             # Slack hiccups: keep the last known members rather than lock everyone out.
-            log.warning("usergroups.users.list failed for %s: %s", group_id, type(exc).__name__)
+            log.warning("usergroups.users.list failed for %s: %s", group_id, error_code(exc))
             with self._lock:
                 self._refreshing.discard(group_id)
                 cached = self._members.get(group_id)

@@ -13,19 +13,21 @@ import pytest
 
 from bot.config import Secret, Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, OutcomeKind, Verification
+from bot.network import NetworkLoop
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
 EXPECTED_PATH = f"/v2/{KALEYRA_SID}/whatsapp/{WABA}/number/retry_otp"
 
 
-def client_from(settings: Settings) -> KaleyraClient:
+def client_from(settings: Settings, network: NetworkLoop) -> KaleyraClient:
     """The client as the runtime builds it, from settings."""
     return KaleyraClient(
         sid=settings.kaleyra_sid,
         api_key=settings.kaleyra_api_key,
         base_url=settings.kaleyra_url_for(),
         timeout_seconds=settings.kaleyra_timeout_seconds,
+        network=network,
     )
 
 
@@ -44,8 +46,8 @@ def assert_no_key_leak(client: KaleyraClient, outcome: KaleyraOutcome, caplog: p
 
 
 @pytest.fixture
-def client(settings: Callable[..., Settings]) -> KaleyraClient:
-    return client_from(settings())
+def client(settings: Callable[..., Settings], network: NetworkLoop) -> KaleyraClient:
+    return client_from(settings(), network)
 
 
 # scenario, kind, code, HTTP status, field errors Kaleyra named
@@ -124,18 +126,20 @@ def test_per_waba_sid_and_base_url_change_the_path(client: KaleyraClient, fake_k
     assert request.path == f"/v2/HXOTHERSID/whatsapp/{WABA}/number/retry_otp"
 
 
-def test_wrong_api_key_is_auth_and_not_echoed(settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra) -> None:
-    outcome = call(client_from(settings(KALEYRA_API_KEY="another-wrong-key-123")))
+def test_wrong_api_key_is_auth_and_not_echoed(
+    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, network: NetworkLoop
+) -> None:
+    outcome = call(client_from(settings(KALEYRA_API_KEY="another-wrong-key-123"), network))
 
     assert (outcome.kind, outcome.code) == (OutcomeKind.AUTH, "RBC001")
     assert "another-wrong-key-123" not in repr(outcome)
 
 
 def test_hang_times_out_at_the_deadline(
-    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, caplog: pytest.LogCaptureFixture
+    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, caplog: pytest.LogCaptureFixture, network: NetworkLoop
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1"))
+    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1"), network)
     fake_kaleyra.queue("hang")
 
     started = time.monotonic()
@@ -149,8 +153,10 @@ def test_hang_times_out_at_the_deadline(
     assert_no_key_leak(client, outcome, caplog)
 
 
-def test_slow_answer_within_the_deadline_is_read(settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra) -> None:
-    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="2"))
+def test_slow_answer_within_the_deadline_is_read(
+    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, network: NetworkLoop
+) -> None:
+    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="2"), network)
     fake_kaleyra.queue("slow:0.6")
 
     outcome = call(client)
@@ -190,10 +196,10 @@ def trickling_server() -> Iterator[tuple[str, list[bytes]]]:
 
 
 def test_deadline_holds_for_the_whole_call_not_each_read(
-    settings: Callable[..., Settings], trickling_server: tuple[str, list[bytes]]
+    settings: Callable[..., Settings], trickling_server: tuple[str, list[bytes]], network: NetworkLoop
 ) -> None:
     base_url, received = trickling_server
-    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1", KALEYRA_BASE_URL=base_url))
+    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1", KALEYRA_BASE_URL=base_url), network)
 
     started = time.monotonic()
     outcome = call(client)
@@ -218,7 +224,9 @@ class CountingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def test_refused_connection_is_unreachable_after_at_most_two_tries(caplog: pytest.LogCaptureFixture) -> None:
+def test_refused_connection_is_unreachable_after_at_most_two_tries(
+    caplog: pytest.LogCaptureFixture, network: NetworkLoop
+) -> None:
     caplog.set_level(logging.DEBUG)
     transport = CountingTransport()
     client = KaleyraClient(
@@ -226,6 +234,7 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(caplog: pytes
         api_key=Secret(KALEYRA_API_KEY),
         base_url=f"http://127.0.0.1:{unused_port()}",
         timeout_seconds=5,
+        network=network,
         transport=transport,
     )
 

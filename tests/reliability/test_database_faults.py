@@ -177,7 +177,7 @@ def test_concurrent_writers_on_one_sqlite_file_never_see_database_is_locked(
         assert len(rows) == len(requests) and not [r for r in rows if r.status == "pending"]
     finally:
         for runtime in runtimes:
-            runtime.engine.dispose()
+            runtime.close()
 
 
 def test_a_writer_holding_the_sqlite_lock_delays_a_command_instead_of_failing_it(bot: SlackBot) -> None:
@@ -214,7 +214,7 @@ def test_a_writer_holding_the_sqlite_lock_delays_a_command_instead_of_failing_it
 def test_a_store_lost_after_the_ack_is_told_to_the_person(bot: SlackBot, command: str) -> None:
     # The SQLite file vanishes under the running bot: every later query finds no tables.
     database = Path(make_url(bot.runtime.settings.database_url).database or "")
-    bot.runtime.engine.dispose()
+    bot.runtime.close()
     for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
         path.unlink(missing_ok=True)
     response_url = bot.slack.response_url("lost")

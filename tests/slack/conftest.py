@@ -133,7 +133,7 @@ def start_bot(
         server.shutdown()
         server.server_close()
         bot.deps.drain()
-        bot.runtime.engine.dispose()
+        bot.runtime.close()
 
 
 @pytest.fixture

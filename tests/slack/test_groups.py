@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.network import NetworkLoop
+from bot.slack.client import SlackClient
 from bot.slack.groups import UserGroups
 from tests.fakes.slack import FakeSlack
 from tests.support import BOB, MALLORY, ONCALL_GROUP
@@ -21,10 +22,10 @@ class Clock:
 
 
 def test_a_stale_group_answers_at_once_and_is_refreshed_behind(
-    fake_slack: FakeSlack, seeded: sessionmaker[Session]
+    fake_slack: FakeSlack, seeded: sessionmaker[Session], network: NetworkLoop
 ) -> None:
     clock = Clock()
-    groups = UserGroups(WebClient(token="xoxb-t", base_url=fake_slack.api_url), seeded, ttl=60, clock=clock)
+    groups = UserGroups(SlackClient(network, token="xoxb-t", base_url=fake_slack.api_url), seeded, ttl=60, clock=clock)
     assert groups.requester(BOB).group_ids == {ONCALL_GROUP}
     assert len(fake_slack.calls_to("usergroups.users.list")) == 1
 

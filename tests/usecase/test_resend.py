@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.explain import explain
 from bot.kaleyra import KaleyraClient
+from bot.network import NetworkLoop
 from bot.request import ResendRequest
 from bot.resend import Origin, Requester, Resender, ResendResult
 from bot.store import access, wabas
@@ -42,22 +43,25 @@ REQUEST = ResendRequest(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
 SLACK = Origin("command", channel_id="C0ALERTS", thread_ts="1700000000.000100")
 
 
-def build_resender(settings: Settings, sessions: sessionmaker[Session], clock: FakeClock) -> Resender:
+def build_resender(
+    settings: Settings, sessions: sessionmaker[Session], clock: FakeClock, network: NetworkLoop
+) -> Resender:
     client = KaleyraClient(
         sid=settings.kaleyra_sid,
         api_key=settings.kaleyra_api_key,
         base_url=settings.kaleyra_url_for(),
         timeout_seconds=settings.kaleyra_timeout_seconds,
+        network=network,
     )
     return Resender(settings, sessions, client, clock=clock)
 
 
 @pytest.fixture
 def make_resender(
-    seeded: sessionmaker[Session], settings: Callable[..., Settings], clock: FakeClock
+    seeded: sessionmaker[Session], settings: Callable[..., Settings], clock: FakeClock, network: NetworkLoop
 ) -> Callable[..., Resender]:
     """A Resender on the seeded store, the fake Kaleyra and the test's clock; env overrides."""
-    return lambda **env: build_resender(settings(**env), seeded, clock)
+    return lambda **env: build_resender(settings(**env), seeded, clock, network)
 
 
 def resend(resender: Resender, user: str = ALICE, groups: frozenset[str] = frozenset(), **fields: str) -> ResendResult:
@@ -296,14 +300,18 @@ def test_claim_is_released_when_nothing_was_sent(
 
 
 def test_claim_is_released_when_kaleyra_refused_the_connection(
-    settings: Callable[..., Settings], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra, clock: FakeClock
+    settings: Callable[..., Settings],
+    seeded: sessionmaker[Session],
+    fake_kaleyra: FakeKaleyra,
+    clock: FakeClock,
+    network: NetworkLoop,
 ) -> None:
-    down = build_resender(settings(KALEYRA_BASE_URL=f"http://127.0.0.1:{unused_port()}"), seeded, clock)
+    down = build_resender(settings(KALEYRA_BASE_URL=f"http://127.0.0.1:{unused_port()}"), seeded, clock, network)
 
     first = resend(down)
     assert (first.status, explain(first).code) == ("unreachable", "UNREACHABLE")
 
-    assert resend(build_resender(settings(), seeded, clock)).status == "sent"
+    assert resend(build_resender(settings(), seeded, clock, network)).status == "sent"
     assert len(fake_kaleyra.requests) == 1
 
 
@@ -350,7 +358,12 @@ def test_dry_run_calls_nobody_and_says_so(
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_unreachable_store_sends_nothing(
-    kind: str, settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, clock: FakeClock, tmp_path
+    kind: str,
+    settings: Callable[..., Settings],
+    fake_kaleyra: FakeKaleyra,
+    clock: FakeClock,
+    tmp_path,
+    network: NetworkLoop,
 ) -> None:
     url = (
         f"sqlite:///{tmp_path / 'no-such-dir' / 'store.db'}"
@@ -359,7 +372,7 @@ def test_unreachable_store_sends_nothing(
     )
     engine = make_engine(url)
     try:
-        result = resend(build_resender(settings(DATABASE_URL=url), make_sessions(engine), clock))
+        result = resend(build_resender(settings(DATABASE_URL=url), make_sessions(engine), clock, network))
     finally:
         engine.dispose()
 

@@ -29,8 +29,9 @@ def register(app: App, deps: SlackDeps) -> None:
 
 def publish_home(deps: SlackDeps, user_id: str) -> None:
     try:
-        deps.client.views_publish(user_id=user_id, view=home_view(deps, user_id))
-    except (SlackApiError, SlackClientError, OSError) as exc:
+        view = home_view(deps, user_id)
+        deps.client.call(lambda web: web.views_publish(user_id=user_id, view=view))
+    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
         log.warning("views.publish failed for %s: %s", user_id, type(exc).__name__)
 
 
