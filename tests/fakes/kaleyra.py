@@ -158,6 +158,8 @@ class FakeKaleyra(LoopbackServer):
         self.wabas = tuple(wabas)
         self.latency = latency
         self.requests: list[RecordedRequest] = []
+        # HEADs that open a connection ahead of a resend; kept apart, as they can never send an OTP.
+        self.warm_ups: list[RecordedRequest] = []
         self._scenarios: deque[str] = deque()
         # Bumped by release_hung(): frees the requests held so far, not later ones.
         self._release_generation = 0
@@ -181,19 +183,21 @@ class FakeKaleyra(LoopbackServer):
             self._release_generation += 1
             self._lock.notify_all()
 
-    def wait_for_requests(self, n: int, timeout: float = 5.0) -> list[RecordedRequest]:
+    def wait_for_requests(self, n: int, timeout: float = 5.0, *, warm_ups: bool = False) -> list[RecordedRequest]:
+        """The first `n` retry_otp requests (or HEADs opening a connection ahead, with `warm_ups`)."""
+        seen = self.warm_ups if warm_ups else self.requests
         with self._lock:
-            if not self._lock.wait_for(lambda: len(self.requests) >= n, timeout):
-                got = [f"{r.method} {r.path}" for r in self.requests]
+            if not self._lock.wait_for(lambda: len(seen) >= n, timeout):
+                got = [f"{r.method} {r.path}" for r in seen]
                 raise AssertionError(f"expected {n} Kaleyra request(s), got {len(got)}: {got}")
-            return list(self.requests)
+            return list(seen)
 
     # -- used by the handler -------------------------------------------------
 
     def _record(self, request: RecordedRequest) -> int:
         """Record and return the release generation the request arrived in."""
         with self._lock:
-            self.requests.append(request)
+            (self.warm_ups if request.method == "HEAD" else self.requests).append(request)
             self._lock.notify_all()
             return self._release_generation
 
@@ -319,7 +323,8 @@ def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":  # a body after a HEAD's headers would corrupt the kept-alive connection
+                self.wfile.write(body)
 
         def _drop(self) -> None:
             self.close_connection = True

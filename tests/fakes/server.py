@@ -32,6 +32,8 @@ class LoopbackServer:
         self._lock = threading.Condition()
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
+        # TCP connections accepted so far: a client that keeps its connections open makes few.
+        self.connections_opened = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -82,6 +84,7 @@ class LoopbackServer:
         with self._lock:
             if add:
                 self._connections.add(conn)
+                self.connections_opened += 1
             else:
                 self._connections.discard(conn)
 
@@ -113,6 +116,9 @@ class TrackedHandler(BaseHTTPRequestHandler):
         self._handle()
 
     def do_PUT(self) -> None:
+        self._handle()
+
+    def do_HEAD(self) -> None:
         self._handle()
 
     def _handle(self) -> None:
