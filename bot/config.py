@@ -63,6 +63,9 @@ class Settings:
     otp_cooldown_seconds: int = 60
     admin_user_ids: frozenset[str] = frozenset()
     port: int = 3000
+    host: str = "0.0.0.0"
+    # Empty: /metrics answers loopback clients only.
+    metrics_token: Secret = field(default_factory=lambda: Secret(""))
     web_concurrency: int = 1
     web_threads: int = 32
     log_level: str = "INFO"
@@ -133,6 +136,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         otp_cooldown_seconds=_number(env, "OTP_COOLDOWN_SECONDS", 60, int, minimum=0),
         admin_user_ids=frozenset(filter(None, map(str.strip, env.get("ADMIN_USER_IDS", "").split(",")))),
         port=_number(env, "PORT", 3000, int, minimum=1),
+        host=env.get("HOST") or "0.0.0.0",
+        metrics_token=Secret(env.get("METRICS_TOKEN", "")),
         web_concurrency=_number(env, "WEB_CONCURRENCY", 1, int, minimum=1),
         web_threads=_number(env, "WEB_THREADS", 32, int, minimum=1),
         log_level=log_level,

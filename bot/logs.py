@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -79,13 +81,27 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    """One line per record: a newline in something the bot did not write can't forge another."""
+
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        extra = " ".join(f"{k}={getattr(record, k)}" for k in _FIELDS if getattr(record, k, None) is not None)
-        text = super().format(record)
+        extra = " ".join(
+            f"{k}={printable(str(getattr(record, k)))}" for k in _FIELDS if getattr(record, k, None) is not None
+        )
+        line = copy.copy(record)
+        line.msg, line.args = printable(record.getMessage()), None
+        text = super().format(line)  # a traceback, the bot's own, keeps its lines
         return f"{text} [{extra}]" if extra else text
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Control characters (newlines included) written as escapes."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode(), text)
 
 
 def setup_logging(settings: Settings) -> None:
@@ -109,6 +125,7 @@ def secret_filter(settings: Settings) -> RedactSecrets:
             settings.slack_signing_secret.reveal(),
             settings.slack_bot_token.reveal(),
             settings.slack_app_token.reveal(),
+            settings.metrics_token.reveal(),
             _database_password(settings.database_url),
         ]
     )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app, multiprocess
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_asgi_app, multiprocess
 
-SLACK_REQUESTS = Counter("resend_otp_slack_requests_total", "Slack requests received, by kind", ["kind"])
+SLACK_REQUESTS = Counter(
+    "resend_otp_slack_requests_total", "Slack requests received, by kind (unverified ones as 'unverified')", ["kind"]
+)
+SLACK_REJECTED = Counter(
+    "resend_otp_slack_rejected_total", "Requests to /slack/events refused before they were read, by reason", ["reason"]
+)
 RESENDS = Counter("resend_otp_resends_total", "Resend attempts by surface and outcome status", ["surface", "status"])
 KALEYRA_CALLS = Counter(
     "resend_otp_kaleyra_calls_total", "Kaleyra retry_otp calls by code and outcome", ["code", "outcome"]
@@ -24,10 +29,10 @@ DELIVERY_FALLBACKS = Counter(
 )
 
 
-def metrics_app() -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
-    """The /metrics WSGI app: every worker's numbers when several workers share a directory."""
+def metrics_app() -> Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]:
+    """The /metrics ASGI app: every worker's numbers when several workers share a directory."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return make_wsgi_app(registry)
-    return make_wsgi_app()
+        return make_asgi_app(registry)
+    return make_asgi_app()

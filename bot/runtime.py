@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.kaleyra import KaleyraClient
 from bot.network import NetworkLoop
 from bot.resend import Resender
+from bot.service import Service
 from bot.store import attempts
 from bot.store.db import StoreError, ensure_migrated, make_engine, make_sessions
 
@@ -22,6 +23,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     resender: Resender
+    service: Service
     # Where the Kaleyra and Slack connections live; closed with `close`.
     network: NetworkLoop
 
@@ -49,7 +51,8 @@ def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime
         timeout_seconds=settings.kaleyra_timeout_seconds,
         network=network,
     )
-    return Runtime(settings, engine, sessions, Resender(settings, sessions, kaleyra), network)
+    resender = Resender(settings, sessions, kaleyra)
+    return Runtime(settings, engine, sessions, resender, Service(sessions), network)
 
 
 def recover_interrupted_attempts(runtime: Runtime) -> int:

@@ -1,4 +1,4 @@
-"""`serve` (gunicorn, threaded workers) and `socket` (Socket Mode): the same app, stopped gracefully."""
+"""`serve` (gunicorn with uvicorn workers, behind the edge) and `socket` (Socket Mode): one app, stopped gracefully."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import threading
 
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.metrics import metrics_app
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
+from bot.slack.app import create_app
+from bot.slack.deps import SlackDeps
+from bot.slack.http import http_handler
+from bot.web import Edge, EdgeParts
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +40,43 @@ def run_serving_command(command: str, settings: Settings) -> int:
 def exec_gunicorn(settings: Settings) -> None:
     """Replace this process with gunicorn: its master then holds no app, engine or Slack client.
 
-    Workers import `bot.wsgi` after the fork, so each has its own connections and threads.
+    Workers import `bot.asgi` after the fork, so each has its own connections and threads.
     """
     if settings.web_concurrency > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="resend-otp-metrics-")
     sys.stdout.flush()
     sys.stderr.flush()
-    argv = [sys.executable, "-m", "gunicorn", "--config", "python:bot.gunicorn_conf", "bot.wsgi:application"]
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:bot.gunicorn_conf", "bot.asgi:application"]
     os.execv(sys.executable, argv)
+
+
+def build_edge(runtime: Runtime) -> tuple[Edge, SlackDeps]:
+    """The ASGI application a worker serves, and what its listeners share."""
+    app, deps = create_app(runtime)
+
+    def shut_down() -> None:
+        log.info("draining in-flight resends before exit")
+        deps.drain()
+        runtime.close()
+
+    settings = runtime.settings
+    edge = Edge(
+        EdgeParts(
+            signing_secret=settings.slack_signing_secret.reveal(),
+            slack=http_handler(app, deps.answering),
+            first_sighting=runtime.service.first_sighting,
+            database_answers=runtime.service.database_answers,
+            metrics=metrics_app(),
+            metrics_token=settings.metrics_token.reveal(),
+            threads=settings.web_threads,
+            on_shutdown=shut_down,
+        )
+    )
+    return edge, deps
 
 
 def run_socket_mode(runtime: Runtime) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.slack.app import create_app
 
     app, deps = create_app(runtime)
     handler = SocketModeHandler(app, app_token=runtime.settings.slack_app_token.reveal())

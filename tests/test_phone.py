@@ -63,3 +63,12 @@ def test_what_is_not_a_number_is_refused_plainly(pasted: str) -> None:
 )
 def test_mask_shows_country_code_and_last_four(e164: str, masked: str) -> None:
     assert mask_phone(e164) == masked
+
+
+def test_masking_a_number_parses_it_once_however_often_it_is_shown() -> None:
+    from bot.phone import mask_phone
+
+    mask_phone.cache_clear()
+    for _ in range(5):
+        assert mask_phone("+919876543211") == "+91\u2022\u2022\u2022\u2022\u2022\u20223211"
+    assert mask_phone.cache_info().hits == 4

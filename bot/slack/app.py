@@ -15,6 +15,7 @@ from bot.slack.client import SLACK_TIMEOUT_SECONDS, SlackClient
 from bot.slack.delivery import Delivery
 from bot.slack.deps import SlackDeps
 from bot.slack.groups import UserGroups
+from bot.slack.http import skip_redelivered_events
 from bot.slack.listeners import register
 from bot.slack.observe import ObservedApp
 
@@ -49,6 +50,7 @@ def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
         process_before_response=True,
         logger=_bolt_logger(),
     )
+    app.use(skip_redelivered_events(runtime.service.first_sighting))
     register(app, deps)
     return app, deps
 

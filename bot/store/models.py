@@ -131,3 +131,13 @@ class AdminAction(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
+
+
+class SeenRequest(Base):
+    """A signed Slack request (or an event id) already handled: a replay within the window does nothing."""
+
+    __tablename__ = "seen_requests"
+
+    # "sig:<signature>" or "event:<event_id>".
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

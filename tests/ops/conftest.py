@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from wsgiref.simple_server import make_server
 
 import httpx
 import pytest
@@ -18,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.metrics import metrics_app
+from tests.asgi_server import InThreadServer
 from tests.slack import conftest as slack_conftest
 
 # The Slack surface's fixtures, shared rather than copied: the real app against the fakes.
@@ -86,11 +85,8 @@ def sample(samples: Samples, name: str, **labels: str) -> float:
 @pytest.fixture
 def metrics_url() -> Iterator[str]:
     """This process's /metrics (bot.metrics.metrics_app, as bot.web mounts it) on a loopback server."""
-    server = make_server("127.0.0.1", 0, metrics_app(), slack_conftest._ThreadingServer, slack_conftest._QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/metrics"
-    server.shutdown()
-    server.server_close()
+    with InThreadServer(metrics_app(), lifespan="off") as server:
+        yield f"{server.url}/metrics"
 
 
 def scrape(url: str) -> Samples:

@@ -186,3 +186,21 @@ def test_a_secret_is_redacted_whichever_logger_writes_it(capture_logs: Callable[
         == "cannot connect to postgresql+psycopg://bot:[redacted]@db.internal:5432/bot with key [redacted]"
     )
     assert "Bearer [redacted]" in second["exception"]
+
+
+def test_text_log_lines_cannot_be_forged_by_what_they_quote(capture_logs: Callable[..., LogLines]) -> None:
+    logs = capture_logs(LOG_FORMAT="text")
+    forged = "S0GROUP\n2026-12-01 03:12:00,000 INFO bot.resend: resend sent [user=U0ADMIN]"
+    logging.getLogger("bot.slack.groups").warning(
+        "usergroups.users.list failed for %s", forged, extra={"user": "U1\rX"}
+    )
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger("bot").exception("the bot's own traceback keeps its lines")
+
+    lines = logs.text.splitlines()
+    (warning,) = [line for line in lines if "usergroups" in line]
+    assert "S0GROUP\\n2026-12-01" in warning and "user=U1\\rX" in warning
+    assert not [line for line in lines if line.startswith("2026-12-01 03:12:00")]
+    assert "Traceback (most recent call last):" in lines

@@ -5,15 +5,13 @@ Requests are signed as Slack signs them; what the bot does is read off the fakes
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
@@ -21,28 +19,17 @@ from sqlalchemy import select
 
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.slack.app import create_app
+from bot.serving import build_edge
 from bot.slack.deps import SlackDeps
 from bot.store import wabas
 from bot.store.db import make_engine, upgrade
 from bot.store.models import Attempt
-from bot.web import make_wsgi_app
 from tests import serve_process, slack_requests
+from tests.asgi_server import InThreadServer
 from tests.conftest import seed
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, OTHER_WABA, TEST_TIMINGS, WABA
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    # Python's default backlog of 5 resets connections in a burst of concurrent commands.
-    request_queue_size = 128
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @dataclass
@@ -107,7 +94,8 @@ def start_bot(
 ) -> Iterator[Callable[..., SlackBot]]:
     """Start a bot with env overrides; seeded with two WABAs, Alice granted Acme, on-call every WABA."""
     slack, kaleyra = slack_fakes
-    running: list[tuple[_ThreadingServer, SlackBot]] = []
+    running: list[SlackBot] = []
+    servers = ExitStack()
 
     def start(**overrides: str) -> SlackBot:
         settings = bot_settings(**overrides)
@@ -118,22 +106,16 @@ def start_bot(
         with runtime.sessions.begin() as session:
             if wabas.get_waba(session, WABA) is None:
                 seed(session)
-        app, deps = create_app(runtime)
-        server = make_server(
-            "127.0.0.1", 0, make_wsgi_app(app, runtime.engine, deps.answering), _ThreadingServer, _QuietHandler
-        )
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        bot = SlackBot(f"http://127.0.0.1:{server.server_port}", slack, kaleyra, runtime, deps)
-        running.append((server, bot))
+        edge, deps = build_edge(runtime)
+        server = servers.enter_context(InThreadServer(edge))
+        bot = SlackBot(server.url, slack, kaleyra, runtime, deps)
+        running.append(bot)
         return bot
 
     yield start
     kaleyra.release_hung()
-    for server, bot in running:
-        server.shutdown()
-        server.server_close()
-        bot.deps.drain()
-        bot.runtime.close()
+    # Stopping a server drains its resends and closes its runtime, as a worker's shutdown does.
+    servers.close()
 
 
 @pytest.fixture
