@@ -15,19 +15,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import admin
 from bot.config import KALEYRA_REGIONS, ConfigError, Settings, load_settings
 from bot.explain import explain
-from bot.kaleyra import OutcomeKind
 from bot.logs import setup_logging
 from bot.phone import mask_phone
 from bot.request import ResendRequest
-from bot.resend import DRY_RUN, Origin, Requester
+from bot.resend import Origin, Requester
 from bot.runtime import Runtime, build_runtime
 from bot.store import access, wabas
 from bot.store.admin_log import recent_admin_actions
 from bot.store.attempts import AttemptFilter, recent_attempts
 from bot.store.db import StoreError, make_engine, upgrade
 from bot.store.models import AdminAction, Attempt
-
-SUCCESS = {OutcomeKind.SENT.value, OutcomeKind.ALREADY_VERIFIED.value, DRY_RUN}
 
 
 class CliError(Exception):
@@ -178,7 +175,7 @@ def _retry(runtime: Runtime, args: argparse.Namespace) -> int:
     request = ResendRequest(args.waba, args.phone_number_id, args.phone, args.via)
     result = runtime.resender.resend(requester, Origin("cli"), request)
     print(explain(result).as_text())
-    return 0 if result.status in SUCCESS else 1
+    return 0 if result.status.succeeded else 1
 
 
 def _audit(runtime: Runtime, args: argparse.Namespace) -> int:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.kaleyra import OutcomeKind
-from bot.resend import DRY_RUN, Refusal, ResendResult
+from bot.resend import ResendResult
+from bot.status import Status
 
 _FIELD_NAMES = {
     "id": "phone number id",
@@ -44,129 +44,102 @@ class Explanation:
 
 def explain(result: ResendResult, style: Style = PLAIN) -> Explanation:
     """Headline, what it means and what to do, and the code to quote."""
-    explanation = _explain(result, style)
+    kaleyra = result.kaleyra
+    headline, advice = _words(result, style)
+    code = style.text(kaleyra.code) if kaleyra is not None and kaleyra.code else result.status.code
     if result.dry_run:
-        return Explanation(
-            ":test_tube:",
-            f"Dry run: {explanation.headline[0].lower()}{explanation.headline[1:]}",
-            explanation.advice + " (KALEYRA_DRY_RUN is on: Kaleyra was not called.)",
-            explanation.code,
-        )
-    return explanation
+        headline = f"Dry run: {headline[0].lower()}{headline[1:]}"
+        advice += " (KALEYRA_DRY_RUN is on: Kaleyra was not called.)"
+    emoji = Status.DRY_RUN.emoji if result.dry_run else result.status.emoji
+    return Explanation(emoji, headline, advice, code)
 
 
-def _explain(result: ResendResult, style: Style) -> Explanation:
+def _words(result: ResendResult, style: Style) -> tuple[str, str]:
     number = result.masked_number
     via = result.verification.value if result.verification else "SMS"
     waba = style.text(result.waba_name or result.request.waba_id)
     kaleyra = result.kaleyra
     # Kaleyra writes the message; a long one must not push the reply past Slack's limits.
     said = style.text(_cut(kaleyra.message, 300)) if kaleyra else ""
-    code = style.text((kaleyra.code if kaleyra and kaleyra.code else None) or result.status)
     retry = f" Another resend is possible after {style.time(result.retry_at)}." if result.retry_at else ""
     match result.status:
-        case OutcomeKind.SENT:
-            return Explanation(
-                ":white_check_mark:",
+        case Status.SENT:
+            return (
                 f"OTP sent by {via} to {number} on {waba}.",
                 "Kaleyra accepted the request: the customer should receive a new code shortly." + retry,
-                code,
             )
-        case _ if result.status == DRY_RUN:
-            return Explanation(
-                ":test_tube:",
+        case Status.DRY_RUN:
+            return (
                 f"Would have sent an OTP by {via} to {number} on {waba}.",
                 "Every check passed and the attempt was audited." + retry,
-                "DRY_RUN",
             )
-        case OutcomeKind.ALREADY_VERIFIED:
-            return Explanation(
-                ":large_green_circle:",
+        case Status.ALREADY_VERIFIED:
+            return (
                 f"{number} is already verified on {waba}: no OTP is needed.",
                 f"Kaleyra says: {said}. Nothing was sent.",
-                code,
             )
-        case OutcomeKind.BAD_REQUEST:
+        case Status.BAD_REQUEST:
             fields = [_FIELD_NAMES.get(name, name) for name in (kaleyra.field_errors if kaleyra else {})]
-            return Explanation(
-                ":x:",
+            return (
                 "Kaleyra refused the request; nothing was sent.",
                 f"Kaleyra says the {style.text(', '.join(fields) or 'request')} was wrong: {said}. "
                 "Check it and try again.",
-                code,
             )
-        case OutcomeKind.AUTH:
-            return Explanation(
-                ":closed_lock_with_key:",
+        case Status.AUTH:
+            return (
                 "The bot's Kaleyra credentials were refused; nothing was sent.",
                 "This is not your fault: ask an admin to check the bot's KALEYRA_SID and KALEYRA_API_KEY.",
-                code,
             )
-        case OutcomeKind.NOT_ON_ACCOUNT:
-            return Explanation(
-                ":x:",
+        case Status.NOT_ON_ACCOUNT:
+            return (
                 f"WABA {style.text(result.request.waba_id)} is not on the bot's Kaleyra account; nothing was sent.",
                 "Check the WABA id; if it belongs to another Kaleyra account, ask an admin.",
-                code,
             )
-        case OutcomeKind.UPSTREAM_ERROR:
-            return Explanation(
-                ":warning:",
+        case Status.UPSTREAM_ERROR:
+            return (
                 "Kaleyra failed to process the request.",
                 f"Kaleyra says: {said}. An OTP may or may not have gone out; try again in a few minutes." + retry,
-                code,
             )
-        case OutcomeKind.TIMEOUT:
-            return Explanation(
-                ":hourglass:",
+        case Status.TIMEOUT:
+            return (
                 "Kaleyra did not answer in time: the outcome is unknown.",
                 "An OTP may or may not have been sent. Ask the customer whether a code arrived before "
                 "trying again." + retry,
-                "TIMEOUT",
             )
-        case OutcomeKind.UNREACHABLE:
-            return Explanation(
-                ":electric_plug:",
+        case Status.UNREACHABLE:
+            return (
                 "Could not reach Kaleyra; nothing was sent.",
                 "Try again in a minute; if it keeps failing, tell an admin.",
-                "UNREACHABLE",
             )
-        case OutcomeKind.UNEXPECTED_RESPONSE:
+        case Status.UNEXPECTED_RESPONSE:
             answer = f"HTTP {kaleyra.http_status}" if kaleyra and kaleyra.http_status else "a broken answer"
-            return Explanation(
-                ":grey_question:",
+            return (
                 f"Kaleyra answered with {answer} that the bot could not read.",
                 "An OTP may or may not have been sent. Ask the customer before trying again." + retry,
-                code if kaleyra and kaleyra.code else "UNEXPECTED_RESPONSE",
             )
-    return _explain_refusal(result, style)
+    return _refusal_words(result, style)
 
 
-def _explain_refusal(result: ResendResult, style: Style) -> Explanation:
+def _refusal_words(result: ResendResult, style: Style) -> tuple[str, str]:
     details = style.text(" ".join(result.field_errors.values()))
     match result.status:
-        case Refusal.COOLDOWN if result.held is not None:
+        case Status.REFUSED_COOLDOWN if result.held is not None:
             held = result.held
-            return Explanation(
-                ":stopwatch:",
+            return (
                 "Nothing was sent: this number is in cooldown.",
                 f"{_asker(held.user_id, result, style)} asked for an OTP to this number at "
-                f"{style.time(held.claimed_at)}. "
-                f"Try again after {style.time(held.expires_at)}.",
-                "COOLDOWN",
+                f"{style.time(held.claimed_at)}. Try again after {style.time(held.expires_at)}.",
             )
-        case Refusal.NOT_ALLOWED:
-            return Explanation(":no_entry:", "Nothing was sent: not allowed.", details, "NOT_ALLOWED")
-        case Refusal.STORE_UNAVAILABLE:
-            return Explanation(
-                ":rotating_light:",
+        case Status.REFUSED_NOT_ALLOWED:
+            return "Nothing was sent: not allowed.", details
+        case Status.STORE_UNAVAILABLE:
+            return (
                 "Nothing was sent: the bot's database is not answering.",
                 "Try again in a minute; if it keeps failing, tell an admin.",
-                "STORE_UNAVAILABLE",
             )
-        case Refusal.INVALID:
-            return Explanation(":pencil2:", "Nothing was sent: some fields need fixing.", details, "INVALID")
-    return Explanation(":grey_question:", f"Outcome: {style.text(str(result.status))}.", details, "UNKNOWN")
+        case Status.REFUSED_INVALID:
+            return "Nothing was sent: some fields need fixing.", details
+    return f"Outcome: {result.status.label}.", details
 
 
 def _cut(text: str, size: int) -> str:

@@ -15,8 +15,9 @@ import httpx
 
 from bot.config import Secret
 from bot.network import NetworkLoop, tls_context
+from bot.status import Status
 
-__all__ = ["KaleyraClient", "KaleyraOutcome", "OutcomeKind", "Verification", "request_body"]
+__all__ = ["KaleyraClient", "KaleyraOutcome", "Verification", "request_body"]
 
 log = logging.getLogger(__name__)
 
@@ -32,45 +33,20 @@ class Verification(StrEnum):
     VOICE = "VOICE"
 
 
-class OutcomeKind(StrEnum):
-    SENT = "sent"
-    ALREADY_VERIFIED = "already_verified"
-    BAD_REQUEST = "bad_request"
-    AUTH = "auth"
-    NOT_ON_ACCOUNT = "not_on_account"
-    UPSTREAM_ERROR = "upstream_error"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    UNEXPECTED_RESPONSE = "unexpected_response"
-
-    @property
-    def may_have_sent(self) -> bool:
-        """Whether a person may have received an SMS or a call because of this attempt."""
-        return self in _MAY_HAVE_SENT
-
-
-_MAY_HAVE_SENT = frozenset(
-    {
-        OutcomeKind.SENT,
-        OutcomeKind.UPSTREAM_ERROR,
-        OutcomeKind.TIMEOUT,
-        OutcomeKind.UNEXPECTED_RESPONSE,
-    }
-)
-
 _KIND_BY_CODE = {
-    "WA200": OutcomeKind.SENT,
-    "RBC001": OutcomeKind.AUTH,
-    "WA401": OutcomeKind.NOT_ON_ACCOUNT,
-    "WA400": OutcomeKind.BAD_REQUEST,
-    "WA500": OutcomeKind.UPSTREAM_ERROR,
+    "WA200": Status.SENT,
+    "RBC001": Status.AUTH,
+    "WA401": Status.NOT_ON_ACCOUNT,
+    "WA400": Status.BAD_REQUEST,
+    "WA500": Status.UPSTREAM_ERROR,
 }
 KNOWN_CODES = frozenset(_KIND_BY_CODE)
 
 
 @dataclass(frozen=True)
 class KaleyraOutcome:
-    kind: OutcomeKind
+    # One of the statuses of a call (SENT … UNEXPECTED_RESPONSE), never a refusal.
+    kind: Status
     code: str | None
     message: str
     http_status: int | None
@@ -180,13 +156,13 @@ class KaleyraClient:
                 response = await _post_once_or_reconnect(client, url, headers, body, trace)
         except TimeoutError:
             if request_sent:
-                return _failure(OutcomeKind.TIMEOUT, started, "No answer before the deadline")
-            return _failure(OutcomeKind.UNREACHABLE, started, "No connection before the deadline")
+                return _failure(Status.TIMEOUT, started, "No answer before the deadline")
+            return _failure(Status.UNREACHABLE, started, "No connection before the deadline")
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            return _failure(OutcomeKind.UNREACHABLE, started, f"No connection: {exc!r}")
+            return _failure(Status.UNREACHABLE, started, f"No connection: {exc!r}")
         except httpx.HTTPError as exc:
             # The request may have reached Kaleyra before the connection broke.
-            return _failure(OutcomeKind.UNEXPECTED_RESPONSE, started, f"Connection broke: {exc!r}")
+            return _failure(Status.UNEXPECTED_RESPONSE, started, f"Connection broke: {exc!r}")
         return parse_response(response.status_code, response.content, _elapsed_ms(started))
 
 
@@ -209,7 +185,7 @@ def parse_response(status: int, content: bytes, latency_ms: int) -> KaleyraOutco
         payload = None
     if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
         return KaleyraOutcome(
-            OutcomeKind.UNEXPECTED_RESPONSE,
+            Status.UNEXPECTED_RESPONSE,
             None,
             f"Kaleyra answered HTTP {status} with a body that is not its JSON",
             status,
@@ -219,9 +195,9 @@ def parse_response(status: int, content: bytes, latency_ms: int) -> KaleyraOutco
     message = str(payload.get("message") or "")
     errors = payload.get("error")
     field_errors = {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
-    kind = _KIND_BY_CODE.get(code, OutcomeKind.UNEXPECTED_RESPONSE)
+    kind = _KIND_BY_CODE.get(code, Status.UNEXPECTED_RESPONSE)
     if code == "WA500" and "already approved" in message.lower():
-        kind = OutcomeKind.ALREADY_VERIFIED
+        kind = Status.ALREADY_VERIFIED
     return KaleyraOutcome(kind, code, message, status, latency_ms, field_errors)
 
 
@@ -229,5 +205,5 @@ def _elapsed_ms(started: float) -> int:
     return round((time.monotonic() - started) * 1000)
 
 
-def _failure(kind: OutcomeKind, started: float, message: str) -> KaleyraOutcome:
+def _failure(kind: Status, started: float, message: str) -> KaleyraOutcome:
     return KaleyraOutcome(kind, None, message, None, _elapsed_ms(started))

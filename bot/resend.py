@@ -9,31 +9,20 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
-from bot.observe import observe
-from bot.phone import mask_phone
+from bot.phone import mask_phone, mask_tail
 from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
+from bot.resend_log import log_resend
+from bot.status import Status
 from bot.store import access, attempts, cooldown, wabas
-from bot.store.attempts import PENDING
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
-
-
-class Refusal(StrEnum):
-    INVALID = "refused_invalid"
-    NOT_ALLOWED = "refused_not_allowed"
-    COOLDOWN = "refused_cooldown"
-    STORE_UNAVAILABLE = "store_unavailable"
-
-
-DRY_RUN = "dry_run"
 
 
 @dataclass(frozen=True)
@@ -59,7 +48,7 @@ class Origin:
 
 @dataclass(frozen=True)
 class ResendResult:
-    status: str
+    status: Status
     requester: Requester
     request: ResendRequest
     attempt_id: int | None = None
@@ -122,24 +111,24 @@ class Resender:
         ack and `finish` after it.
         """
         result = ResendResult(
-            Refusal.INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run, surface=origin.surface
+            Status.REFUSED_INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run, surface=origin.surface
         )
         audit = _audit_fields(requester, origin, request)
         checked = validate(request)
         try:
             with self._sessions.begin() as session:
                 if not isinstance(checked, ValidRequest):
-                    return observe(_refuse(session, result, audit, Refusal.INVALID, checked))
+                    return _logged(_refuse(session, result, audit, Status.REFUSED_INVALID, checked))
                 result = replace(result, phone_number=checked.phone_number, verification=checked.verification)
                 audit.update(phone_number=checked.phone_number, verification=checked.verification.value)
                 started = self._start_in(session, result, audit, checked)
-            return observe(started) if isinstance(started, ResendResult) else started
+            return _logged(started) if isinstance(started, ResendResult) else started
         except SQLAlchemyError:
             log.exception("store unavailable before the Kaleyra call; nothing was sent")
             if not isinstance(checked, ValidRequest):
                 # The fields' errors still help the person even though the refusal went unaudited.
-                return observe(replace(result, field_errors=checked))
-            return observe(replace(result, status=Refusal.STORE_UNAVAILABLE))
+                return _logged(replace(result, field_errors=checked))
+            return _logged(replace(result, status=Status.STORE_UNAVAILABLE))
 
     def finish(self, started: Started) -> ResendResult:
         """Call Kaleyra (unless this is a dry run) and record the outcome."""
@@ -163,11 +152,11 @@ class Resender:
         waba = wabas.get_waba(session, checked.waba_id)
         if waba is None:
             message = f"WABA {checked.waba_id} is not one the bot knows: ask an admin to add it."
-            return _refuse(session, result, audit, Refusal.INVALID, {WABA_FIELD: message})
+            return _refuse(session, result, audit, Status.REFUSED_INVALID, {WABA_FIELD: message})
         result = replace(result, waba_name=waba.name)
         if not access.may_use(session, result.requester.principals, waba.id):
             message = f"You may not resend OTPs for {waba.name} ({waba.id}): ask an admin for access."
-            return _refuse(session, result, audit, Refusal.NOT_ALLOWED, {WABA_FIELD: message})
+            return _refuse(session, result, audit, Status.REFUSED_NOT_ALLOWED, {WABA_FIELD: message})
         claim = None
         if self._settings.otp_cooldown_seconds > 0:
             taken = cooldown.claim_cooldown(
@@ -181,11 +170,11 @@ class Resender:
             if isinstance(taken, cooldown.Held):
                 held = replace(result, held=taken, retry_at=taken.expires_at)
                 errors = {PHONE_NUMBER_FIELD: cooldown_message(taken, result.requester.user_id)}
-                return _refuse(session, held, audit, Refusal.COOLDOWN, errors)
+                return _refuse(session, held, audit, Status.REFUSED_COOLDOWN, errors)
             claim = taken
         dry_run = self._settings.kaleyra_dry_run
         attempt = attempts.start_attempt(session, created_at=self._clock(), dry_run=dry_run, **audit)
-        status = DRY_RUN if dry_run else PENDING
+        status = Status.DRY_RUN if dry_run else Status.PENDING
         result = replace(result, status=status, attempt_id=attempt.id)
         return Started(result, attempt.id, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
 
@@ -193,7 +182,7 @@ class Resender:
         """Record the outcome; give the cooldown back when nothing can have been sent."""
         result = started.result
         if outcome is not None:
-            result = replace(result, status=outcome.kind.value, kaleyra=outcome)
+            result = replace(result, status=outcome.kind, kaleyra=outcome)
         sent_nothing = outcome is not None and not outcome.kind.may_have_sent
         try:
             with self._sessions.begin() as session:
@@ -215,7 +204,7 @@ class Resender:
         if started.claim is not None and not sent_nothing:
             retry_at = self._clock() + timedelta(seconds=self._settings.otp_cooldown_seconds)
             result = replace(result, retry_at=retry_at)
-        return observe(result)
+        return _logged(result)
 
 
 def cooldown_message(held: cooldown.Held, asker: str) -> str:
@@ -231,13 +220,29 @@ def _refuse(
     session: Session,
     result: ResendResult,
     audit: dict[str, object],
-    status: Refusal,
+    status: Status,
     errors: dict[str, str],
 ) -> ResendResult:
     # Marked like the dry run's sends, so staging traffic is told apart in the audit.
     message = " ".join(errors.values())
-    attempt = attempts.record_refusal(session, status.value, message, dry_run=result.dry_run, **audit)
+    attempt = attempts.record_refusal(session, status, message, dry_run=result.dry_run, **audit)
     return replace(result, status=status, field_errors=errors, attempt_id=attempt.id)
+
+
+def _logged(result: ResendResult) -> ResendResult:
+    """A final result, logged and counted once; returned unchanged."""
+    # Something typed in the WABA field that is not a known WABA may be a phone number.
+    typed = result.request.waba_id.strip()[:32]
+    log_resend(
+        status=result.status,
+        surface=result.surface,
+        user=result.requester.user_id,
+        waba_id=(typed if result.waba_name else mask_tail(typed)) or None,
+        number=result.masked_number if result.phone_number else None,
+        kaleyra=result.kaleyra,
+        attempt_id=result.attempt_id,
+    )
+    return result
 
 
 def _audit_fields(requester: Requester, origin: Origin, request: ResendRequest) -> dict[str, object]:

@@ -17,14 +17,14 @@ from bot.slack.deps import SlackDeps
 from bot.slack.groups import UserGroups
 from bot.slack.http import skip_redelivered_events
 from bot.slack.listeners import register
-from bot.slack.observe import ObservedApp
+from bot.slack.request_log import RequestLoggingApp
 
 QUICK_WORKERS = 16
 # One thread per Kaleyra call in flight; a call holds its thread up to KALEYRA_TIMEOUT_SECONDS.
 RESEND_WORKERS = 64
 
 
-def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
+def create_app(runtime: Runtime) -> tuple[RequestLoggingApp, SlackDeps]:
     """The Bolt app and what its listeners share (drain it on shutdown)."""
     settings = runtime.settings
     client = SlackClient(runtime.network, token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
@@ -38,7 +38,7 @@ def create_app(runtime: Runtime) -> tuple[ObservedApp, SlackDeps]:
         resends=Background("resend", RESEND_WORKERS, answering),
         answering=answering,
     )
-    app = ObservedApp(
+    app = RequestLoggingApp(
         # Bolt given a token calls auth.test on the first request, inside Slack's 3 s ack: a slow
         # or unreachable Slack API would fail that ack. `authorize` hands Bolt the token without
         # asking Slack; its own client carries none (with both, Bolt logs "token ignored").

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.request import ResendRequest
-from bot.resend import Origin, Refusal, ResendResult, Started
+from bot.resend import Origin, ResendResult, Started
 from bot.slack import metadata
 from bot.slack.background import Background
 from bot.slack.blocks import (
@@ -27,6 +27,7 @@ from bot.slack.blocks import (
 from bot.slack.delivery import Announcement, Destination
 from bot.slack.deps import SlackDeps
 from bot.slack.mrkdwn import escape
+from bot.status import Status
 from bot.store import access
 from bot.store.wabas import get_waba
 
@@ -143,7 +144,7 @@ def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination)
 def deliver_refusal(deps: SlackDeps, result: ResendResult, destination: Destination) -> None:
     """A refusal is the asker's business alone: it goes to them, never the channel."""
     blocks = outcome_blocks(result, with_button=False)
-    if result.status == Refusal.INVALID:
+    if result.status is Status.REFUSED_INVALID:
         blocks.append(open_modal_button("Or fill in the form"))
     deps.delivery.to_person(destination, outcome_text(result), blocks)
 

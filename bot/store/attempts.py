@@ -8,10 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.status import Status
 from bot.store.models import Attempt, utcnow
-
-PENDING = "pending"
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -25,13 +23,13 @@ class AttemptFilter:
 
 
 def start_attempt(session: Session, **fields: object) -> Attempt:
-    attempt = Attempt(status=PENDING, **fields)
+    attempt = Attempt(status=Status.PENDING, **fields)
     session.add(attempt)
     session.flush()
     return attempt
 
 
-def record_refusal(session: Session, status: str, message: str, **fields: object) -> Attempt:
+def record_refusal(session: Session, status: Status, message: str, **fields: object) -> Attempt:
     now = utcnow()
     attempt = Attempt(status=status, message=message, created_at=now, completed_at=now, **fields)
     session.add(attempt)
@@ -72,9 +70,9 @@ def mark_stale_pending(session: Session, older_than: timedelta, now: datetime | 
     cutoff = (now or utcnow()) - older_than
     result = session.execute(
         update(Attempt)
-        .where(Attempt.status == PENDING, Attempt.created_at < cutoff)
+        .where(Attempt.status == Status.PENDING, Attempt.created_at < cutoff)
         .values(
-            status=UNKNOWN,
+            status=Status.UNKNOWN,
             completed_at=now or utcnow(),
             message="The bot stopped during the Kaleyra call; an OTP may or may not have been sent.",
         )

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from bot.config import Secret, Settings
-from bot.kaleyra import KaleyraClient, KaleyraOutcome, OutcomeKind, Verification
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
 from bot.network import NetworkLoop
+from bot.status import Status
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
@@ -52,20 +53,20 @@ def client(settings: Callable[..., Settings], network: NetworkLoop) -> KaleyraCl
 
 # scenario, kind, code, HTTP status, field errors Kaleyra named
 ANSWERS = [
-    ("WA200", OutcomeKind.SENT, "WA200", 200, set()),
-    ("RBC001", OutcomeKind.AUTH, "RBC001", 401, {"body", "error"}),
-    ("WA401", OutcomeKind.NOT_ON_ACCOUNT, "WA401", 401, {"waba_id"}),
-    ("WA400_payload", OutcomeKind.BAD_REQUEST, "WA400", 400, {"payload"}),
-    ("WA400_type", OutcomeKind.BAD_REQUEST, "WA400", 400, {"type_verification"}),
-    ("WA400_phone", OutcomeKind.BAD_REQUEST, "WA400", 400, {"phone_number"}),
-    ("WA500_approved", OutcomeKind.ALREADY_VERIFIED, "WA500", 500, {"error"}),
-    ("WA500_later", OutcomeKind.UPSTREAM_ERROR, "WA500", 500, {"error"}),
-    ("html502", OutcomeKind.UNEXPECTED_RESPONSE, None, 502, set()),
-    ("malformed_json", OutcomeKind.UNEXPECTED_RESPONSE, None, 200, set()),
+    ("WA200", Status.SENT, "WA200", 200, set()),
+    ("RBC001", Status.AUTH, "RBC001", 401, {"body", "error"}),
+    ("WA401", Status.NOT_ON_ACCOUNT, "WA401", 401, {"waba_id"}),
+    ("WA400_payload", Status.BAD_REQUEST, "WA400", 400, {"payload"}),
+    ("WA400_type", Status.BAD_REQUEST, "WA400", 400, {"type_verification"}),
+    ("WA400_phone", Status.BAD_REQUEST, "WA400", 400, {"phone_number"}),
+    ("WA500_approved", Status.ALREADY_VERIFIED, "WA500", 500, {"error"}),
+    ("WA500_later", Status.UPSTREAM_ERROR, "WA500", 500, {"error"}),
+    ("html502", Status.UNEXPECTED_RESPONSE, None, 502, set()),
+    ("malformed_json", Status.UNEXPECTED_RESPONSE, None, 200, set()),
     # A code the bot has never seen, with HTTP 200: not "sent".
-    ("unknown_code", OutcomeKind.UNEXPECTED_RESPONSE, "WA999", 200, {"error"}),
+    ("unknown_code", Status.UNEXPECTED_RESPONSE, "WA999", 200, {"error"}),
     # The connection breaks after the request went out: it may have been delivered.
-    ("drop", OutcomeKind.UNEXPECTED_RESPONSE, None, None, set()),
+    ("drop", Status.UNEXPECTED_RESPONSE, None, None, set()),
 ]
 
 
@@ -75,7 +76,7 @@ def test_each_documented_answer_becomes_its_outcome(
     fake_kaleyra: FakeKaleyra,
     caplog: pytest.LogCaptureFixture,
     scenario: str,
-    kind: OutcomeKind,
+    kind: Status,
     code: str | None,
     status: int | None,
     fields: set[str],
@@ -99,7 +100,7 @@ def test_each_documented_answer_becomes_its_outcome(
 def test_request_is_exactly_what_the_docs_show(client: KaleyraClient, fake_kaleyra: FakeKaleyra) -> None:
     outcome = call(client, Verification.VOICE)
 
-    assert outcome.kind is OutcomeKind.SENT
+    assert outcome.kind is Status.SENT
     assert outcome.message == "Request Processed Successfully"
     (request,) = fake_kaleyra.requests
     assert request.method == "POST"
@@ -121,7 +122,7 @@ def test_per_waba_sid_and_base_url_change_the_path(client: KaleyraClient, fake_k
     )
 
     # The fake knows only the bot's SID, so it answers like Kaleyra does for a wrong one.
-    assert outcome.kind is OutcomeKind.AUTH
+    assert outcome.kind is Status.AUTH
     (request,) = fake_kaleyra.requests
     assert request.path == f"/v2/HXOTHERSID/whatsapp/{WABA}/number/retry_otp"
 
@@ -131,7 +132,7 @@ def test_wrong_api_key_is_auth_and_not_echoed(
 ) -> None:
     outcome = call(client_from(settings(KALEYRA_API_KEY="another-wrong-key-123"), network))
 
-    assert (outcome.kind, outcome.code) == (OutcomeKind.AUTH, "RBC001")
+    assert (outcome.kind, outcome.code) == (Status.AUTH, "RBC001")
     assert "another-wrong-key-123" not in repr(outcome)
 
 
@@ -146,7 +147,7 @@ def test_hang_times_out_at_the_deadline(
     outcome = call(client)
     elapsed = time.monotonic() - started
 
-    assert outcome.kind is OutcomeKind.TIMEOUT
+    assert outcome.kind is Status.TIMEOUT
     assert outcome.kind.may_have_sent
     assert 1.0 <= elapsed < 1.5
     assert len(fake_kaleyra.requests) == 1
@@ -161,7 +162,7 @@ def test_slow_answer_within_the_deadline_is_read(
 
     outcome = call(client)
 
-    assert outcome.kind is OutcomeKind.SENT
+    assert outcome.kind is Status.SENT
     assert 600 <= outcome.latency_ms < 2000
     assert len(fake_kaleyra.requests) == 1
 
@@ -204,7 +205,7 @@ def test_deadline_holds_for_the_whole_call_not_each_read(
     started = time.monotonic()
     outcome = call(client)
 
-    assert outcome.kind is OutcomeKind.TIMEOUT
+    assert outcome.kind is Status.TIMEOUT
     assert time.monotonic() - started < 1.5
     assert len(received) == 1
 
@@ -241,7 +242,7 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(
     started = time.monotonic()
     outcome = call(client)
 
-    assert outcome.kind is OutcomeKind.UNREACHABLE
+    assert outcome.kind is Status.UNREACHABLE
     assert not outcome.kind.may_have_sent
     assert (outcome.code, outcome.http_status) == (None, None)
     assert 1 <= transport.attempts <= 2
@@ -252,16 +253,16 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(
 @pytest.mark.parametrize(
     ("kind", "may_have_sent"),
     [
-        (OutcomeKind.SENT, True),
-        (OutcomeKind.UPSTREAM_ERROR, True),
-        (OutcomeKind.TIMEOUT, True),
-        (OutcomeKind.UNEXPECTED_RESPONSE, True),
-        (OutcomeKind.ALREADY_VERIFIED, False),
-        (OutcomeKind.BAD_REQUEST, False),
-        (OutcomeKind.AUTH, False),
-        (OutcomeKind.NOT_ON_ACCOUNT, False),
-        (OutcomeKind.UNREACHABLE, False),
+        (Status.SENT, True),
+        (Status.UPSTREAM_ERROR, True),
+        (Status.TIMEOUT, True),
+        (Status.UNEXPECTED_RESPONSE, True),
+        (Status.ALREADY_VERIFIED, False),
+        (Status.BAD_REQUEST, False),
+        (Status.AUTH, False),
+        (Status.NOT_ON_ACCOUNT, False),
+        (Status.UNREACHABLE, False),
     ],
 )
-def test_which_outcomes_may_have_reached_a_person(kind: OutcomeKind, may_have_sent: bool) -> None:
+def test_which_outcomes_may_have_reached_a_person(kind: Status, may_have_sent: bool) -> None:
     assert kind.may_have_sent is may_have_sent

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.status import Status
 from bot.store import attempts
 from bot.store.models import Attempt
 from tests.support import ALICE, BOB, PHONE, PHONE_NUMBER_ID, WABA, FakeClock
@@ -32,11 +33,11 @@ def test_mark_stale_pending_marks_only_old_pending_rows(sessions: sessionmaker[S
 
     with sessions() as session:
         rows = {a.id: a for a in session.query(Attempt)}
-    assert rows[stale].status == attempts.UNKNOWN
+    assert rows[stale].status == Status.UNKNOWN
     assert "may or may not" in (rows[stale].message or "")
     assert rows[stale].completed_at is not None
     assert (rows[done].status, rows[done].code) == ("sent", "WA200")
-    assert rows[fresh].status == attempts.PENDING
+    assert rows[fresh].status == Status.PENDING
     assert rows[fresh].completed_at is None
 
 

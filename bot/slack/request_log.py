@@ -30,7 +30,7 @@ def request_user(body: dict[str, Any]) -> str | None:
     return user.get("id") if isinstance(user, dict) else user
 
 
-class ObservedApp(App):
+class RequestLoggingApp(App):
     """Bolt's App, with each request's line logged around the whole dispatch.
 
     A global middleware cannot do this: Bolt's `next()` only flags that the chain may go on,
