@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -70,8 +71,8 @@ def _decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]
 class FakeSlack(LoopbackServer):
     """Real HTTP server on 127.0.0.1 that answers like the Slack Web API."""
 
-    def __init__(self, *, usergroups: dict[str, list[str]] | None = None) -> None:
-        super().__init__()
+    def __init__(self, *, usergroups: dict[str, list[str]] | None = None, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(tls=tls)
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
         self.calls: list[SlackCall] = []
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
