@@ -36,6 +36,9 @@ class _Server(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         conn, address = super().get_request()
+        # As real API servers do: a response's head and body, written apart, would otherwise wait for
+        # the client's delayed ACK (40 ms) whenever a delaying proxy sits in between.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.fake._accepted()
         return conn, address
 
