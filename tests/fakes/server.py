@@ -48,16 +48,19 @@ class _Server(ThreadingHTTPServer):
         if tls is None:
             super().finish_request(request, client_address)
             return
-        conn = tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        try:
+            conn = tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        except OSError:  # the client is already gone
+            self.fake._handshake_failed()
+            return
         self.fake._track(conn, add=True)
         try:
             conn.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
-            try:
-                conn.do_handshake()
-            except (ssl.SSLError, OSError):
-                self.fake._handshake_failed()
-                return
+            conn.do_handshake()
             conn.settimeout(None)
+        except OSError:  # ssl.SSLError included: e.g. the client refused the certificate
+            self.fake._handshake_failed()
+        else:
             super().finish_request(conn, client_address)
         finally:
             self.fake._track(conn, add=False)

@@ -206,7 +206,7 @@ class FakeSlack(LoopbackServer):
                 "permalink": f"https://test-team.slack.com/archives/{channel}/p{ts.replace('.', '')}",
             }
         if method in ("views.open", "views.update", "views.push", "views.publish"):
-            view = p.get("view") if isinstance(p.get("view"), dict) else {}
+            view: dict[str, Any] = p["view"] if isinstance(p.get("view"), dict) else {}
             view_id = p.get("view_id") or self._next_view_id()
             return {
                 "ok": True,
