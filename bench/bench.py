@@ -1,6 +1,8 @@
 """Benchmark `python -m bot serve` against the loopback fake Slack and Kaleyra, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/bench.py [--quick] [--kaleyra-latency 0.2] [--db sqlite|postgresql|both]
+    .venv/bin/python bench/bench.py --network realistic [--slack-delay-ms 15] [--kaleyra-delay-ms 40]
+    .venv/bin/python bench/bench.py --attack
 
 Each figure is printed beside its SPEC.md target; the exit status is 1 when one is missed.
 """
@@ -25,16 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 # Run as a script: the fakes and request builders live in the repo's tests package.
 sys.path.insert(0, str(ROOT))
 
-from bench import load, server  # noqa: E402
+from bench import attack, load, realistic, server  # noqa: E402
+from bench.report import Check, load_average, print_checks  # noqa: E402
 from bench.sender import Sender  # noqa: E402
 from tests.conftest import postgres_schema  # noqa: E402
 from tests.fakes.kaleyra import FakeKaleyra  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
-from tests.serve_process import ServeProcess, bot_environment, free_port  # noqa: E402
+from tests.serve_process import bot_environment, free_port  # noqa: E402
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, WABA  # noqa: E402
 
 MS = 1000.0
-HEALTHY_TIMEOUT_SECONDS = 30
 MB = 1024 * 1024
 
 
@@ -69,26 +71,14 @@ class Figures:
     problems: list[str] = field(default_factory=list)
 
 
-_channels = itertools.count(1)
 _triggers = itertools.count(1)
 
 
 def run_commands(sender: Sender, watcher: load.Watcher, concurrency: int, figures: Figures) -> None:
-    """Send `concurrency` inline commands at once and wait until each outcome is in its thread."""
-    channels = [f"C{next(_channels):08d}" for _ in range(concurrency)]
-    requests = [load.inline_command(channel) for channel in channels]
-    sent = sender.fire(requests)
-    failed = [s.status for s in sent if s.status != 200]
-    if failed:
-        figures.problems.append(f"{len(failed)} of {concurrency} commands answered {sorted(set(failed))} (0: none)")
-    figures.acks_ms.setdefault(concurrency, []).extend(s.ack_seconds * MS for s in sent)
-    # The parent's update is a command's last call: waiting for it keeps the next round clean.
-    posted = watcher.wait(load.outcome_posted, {(kind, c) for c in channels for kind in ("reply", "update")})
-    replies = {channel: call for (kind, channel), call in posted.items() if kind == "reply"}
-    if len(posted) < 2 * len(channels):
-        figures.problems.append(f"{2 * len(channels) - len(posted)} replies or parent updates never came")
-    e2e = figures.e2e_ms.setdefault(concurrency, [])
-    e2e.extend((replies[c].received_at - s.sent_at) * MS for c, s in zip(channels, sent, strict=True) if c in replies)
+    done = load.resend(sender, watcher, concurrency)
+    figures.acks_ms.setdefault(concurrency, []).extend(done.acks_ms)
+    figures.e2e_ms.setdefault(concurrency, []).extend(done.e2e_ms)
+    figures.problems += done.problems
 
 
 def open_modal(sender: Sender, watcher: load.Watcher, figures: Figures) -> None:
@@ -135,26 +125,19 @@ def measure(database: str, url: str, plan: Plan, latency: float, workdir: Path, 
     ):
         # The operator's environment (WEB_CONCURRENCY, LOG_LEVEL… pass through) pointed at the fakes.
         env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True)
-        server.prepare(env, workdir)
-        sender = Sender(int(env["PORT"]))
-        serving = ServeProcess.start(env, workdir, workdir / "serve.log")
-        try:
-            figures.healthy_s = serving.wait_healthy(HEALTHY_TIMEOUT_SECONDS)
-            figures.startup_cpu_s = server.cpu_seconds(serving.pids())
-            with profiling(serving.process.pid, profile):
-                cpu_before, bench_before = server.cpu_seconds(serving.pids()), time.process_time()
-                drive(sender, load.Watcher(slack), plan, figures)
+        with server.serving(env, workdir, database, figures.problems) as running:
+            figures.healthy_s = running.healthy_s
+            pids = running.process.pids
+            figures.startup_cpu_s = server.cpu_seconds(pids())
+            with profiling(running.process.process.pid, profile):
+                cpu_before, bench_before = server.cpu_seconds(pids()), time.process_time()
+                drive(running.sender, load.Watcher(slack), plan, figures)
                 requests = 1 + plan.sequential + plan.modals + 20 * plan.bursts_of_20 + 100 * plan.bursts_of_100
-                figures.cpu_ms_per_request = (server.cpu_seconds(serving.pids()) - cpu_before) * MS / requests
+                figures.cpu_ms_per_request = (server.cpu_seconds(pids()) - cpu_before) * MS / requests
                 figures.bench_cpu_ms_per_request = (time.process_time() - bench_before) * MS / requests
             figures.direct_ms = [load.kaleyra_direct(kaleyra) * MS for _ in range(plan.direct_calls)]
-            pids = serving.pids()
-            figures.processes = len(pids)
-            figures.rss_bytes, figures.pss_bytes = server.memory(pids)
-        finally:
-            serving.stop()
-            sender.close()
-        figures.problems += log_problems(serving.log_path, database)
+            figures.processes = len(pids())
+            figures.rss_bytes, figures.pss_bytes = server.memory(pids())
     return figures
 
 
@@ -173,17 +156,6 @@ def drive(sender: Sender, watcher: load.Watcher, plan: Plan, figures: Figures) -
         run_commands(sender, watcher, 100, figures)
 
 
-def log_problems(log_path: Path, database: str) -> list[str]:
-    lines = log_path.read_text(errors="replace").splitlines()
-    bad = [line for line in lines if " ERROR " in line or "Traceback" in line or " CRITICAL " in line]
-    if not bad:
-        return []
-    # The working directory goes away with the run; the log is worth keeping.
-    kept = Path(tempfile.gettempdir()) / f"bench-{database}-serve.log"
-    shutil.copyfile(log_path, kept)
-    return [f"serve logged {len(bad)} error line(s), first: {bad[0][:200]} (all in {kept})"]
-
-
 @contextmanager
 def database_url(database: str, workdir: Path) -> Iterator[str]:
     if database == "sqlite":
@@ -191,13 +163,6 @@ def database_url(database: str, workdir: Path) -> Iterator[str]:
     else:
         with postgres_schema("bench") as url:
             yield url
-
-
-@dataclass(frozen=True)
-class Check:
-    label: str
-    shown: str
-    passed: bool | None  # None: shown for context, no target
 
 
 def checks(f: Figures) -> list[Check]:
@@ -244,55 +209,80 @@ def e2e_checks(f: Figures) -> list[Check]:
     return rows
 
 
-def report(f: Figures) -> bool:
-    print(f"\n== {f.database}")
-    ok = True
-    for row in checks(f):
-        mark = {True: "PASS", False: "MISS", None: "    "}[row.passed]
-        print(f"  {mark}  {row.label:<32} {row.shown}")
-        ok = ok and row.passed is not False
-    for problem in f.problems:
-        print(f"  !!    {problem}")
-    return ok and not f.problems
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a short run: fewer samples, one burst of 100")
-    parser.add_argument("--kaleyra-latency", type=float, default=0.2, help="seconds the fake Kaleyra waits (0.2)")
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--profile", metavar="PREFIX", help="record py-spy profiles to PREFIX-<db>.folded")
-    args = parser.parse_args(argv)
-    if args.profile and py_spy() is None:
-        parser.error("--profile needs py-spy: .venv/bin/pip install py-spy")
-    plan = QUICK if args.quick else FULL
+    args = parse_arguments(argv)
     databases = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     print(describe(args))
     ok = True
     for database in databases:
         with tempfile.TemporaryDirectory(prefix=f"bench-{database}-") as tmp, database_url(database, Path(tmp)) as url:
-            profile = Path(f"{args.profile}-{database}.folded") if args.profile else None
-            ok = report(measure(database, url, plan, args.kaleyra_latency, Path(tmp), profile)) and ok
+            ok = run(args, database, url, Path(tmp)) and ok
     print(f"\n{load_average()}")
     print("all targets met" if ok else "some targets missed (MISS or !! above)")
     return 0 if ok else 1
+
+
+def run(args: argparse.Namespace, database: str, url: str, workdir: Path) -> bool:
+    """One mode on one database; True when its targets are met."""
+    if args.attack:
+        attacked = attack.measure(
+            f"{database}-attack", url, attack.QUICK if args.quick else attack.FULL, args.kaleyra_latency, workdir
+        )
+        return print_checks(f"{database}, under attack", attack.checks(attacked), attacked.problems)
+    if args.network == "realistic":
+        plan = realistic.QUICK if args.quick else realistic.FULL
+        delays = realistic.Delays(slack=args.slack_delay_ms / MS, kaleyra=args.kaleyra_delay_ms / MS)
+        network = realistic.measure(f"{database}-realistic", url, plan, delays, args.kaleyra_latency, workdir)
+        return print_checks(f"{database}, realistic network", realistic.checks(network, plan.resends), network.problems)
+    profile = Path(f"{args.profile}-{database}.folded") if args.profile else None
+    figures = measure(database, url, QUICK if args.quick else FULL, args.kaleyra_latency, workdir, profile)
+    return print_checks(database, checks(figures), figures.problems)
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a short run: fewer samples, one burst of 100")
+    parser.add_argument(
+        "--network",
+        choices=("loopback", "realistic"),
+        default="loopback",
+        help="realistic: the fakes over TLS behind delaying proxies",
+    )
+    parser.add_argument("--slack-delay-ms", type=float, default=15.0, help="realistic: one way to Slack (15)")
+    parser.add_argument("--kaleyra-delay-ms", type=float, default=40.0, help="realistic: one way to Kaleyra (40)")
+    parser.add_argument("--attack", action="store_true", help="slow and idle connections and large unsigned bodies")
+    parser.add_argument(
+        "--kaleyra-latency",
+        type=float,
+        help="seconds the fake Kaleyra waits (0.2 on loopback; 0 on the realistic network, whose delay is the latency)",
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), help="both on loopback, else sqlite")
+    parser.add_argument("--profile", metavar="PREFIX", help="record py-spy profiles to PREFIX-<db>.folded")
+    args = parser.parse_args(argv)
+    if args.profile and py_spy() is None:
+        parser.error("--profile needs py-spy: .venv/bin/pip install py-spy")
+    if args.attack and args.network == "realistic":
+        parser.error("--attack runs on loopback: leave out --network realistic")
+    loopback = args.network == "loopback" and not args.attack
+    if args.kaleyra_latency is None:
+        args.kaleyra_latency = 0.0 if args.network == "realistic" else 0.2
+    if args.db is None:
+        args.db = "both" if loopback else "sqlite"
+    return args
 
 
 def describe(args: argparse.Namespace) -> str:
     workers = os.environ.get("WEB_CONCURRENCY", "1")
     threads = os.environ.get("WEB_THREADS", "default")
     cpus = os.cpu_count()
+    mode = "attack" if args.attack else f"{args.network} network"
+    if args.network == "realistic":
+        mode += f" (one way: Slack {args.slack_delay_ms:.0f} ms, Kaleyra {args.kaleyra_delay_ms:.0f} ms)"
     return (
-        f"python -m bot serve on {cpus} CPUs, WEB_CONCURRENCY={workers} WEB_THREADS={threads}; "
+        f"python -m bot serve on {cpus} CPUs, WEB_CONCURRENCY={workers} WEB_THREADS={threads}; {mode}; "
         f"fake Kaleyra +{args.kaleyra_latency * MS:.0f} ms; {'quick' if args.quick else 'full'} run; "
         f"{load_average()}"
     )
-
-
-def load_average() -> str:
-    # Other work on the machine takes CPU from the server and the fakes alike: say how much there was.
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
 
 
 if __name__ == "__main__":

@@ -1,19 +1,19 @@
 """Fires Slack requests at the bot from a process of its own, all of a burst at once, from one thread.
 
-The fakes live in the benchmark's process; their threads, busy answering the bot, would delay
-a sender sharing their GIL, and the delay would be counted as the bot's. Here every request
-of a burst is connected and written within a few milliseconds by one non-blocking loop.
+Every request of a burst is connected and written within a few milliseconds by one non-blocking
+loop; bench.child says why it runs in a process of its own.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import selectors
 import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+
+from bench.child import Child
 
 TIMEOUT_SECONDS = 10.0
 
@@ -33,27 +33,15 @@ class Sender:
     """A child process that sends bursts on request; close it when done."""
 
     def __init__(self, port: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, port), daemon=True)
-        self._process.start()
+        self._child = Child(_serve, port)
         self.fire([])  # spawned and ready, so that starting it overlaps nothing measured
 
     def fire(self, requests: Sequence[Signed]) -> list[Sent]:
-        self._pipe.send(list(requests))
-        if not self._pipe.poll(TIMEOUT_SECONDS + 5):
-            raise RuntimeError("the sender process did not answer")
-        return self._pipe.recv()
+        sent: list[Sent] = self._child.ask(list(requests), TIMEOUT_SECONDS + 5)
+        return sent
 
     def close(self) -> None:
-        try:
-            self._pipe.send(None)
-        except OSError:
-            pass
-        self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(timeout=5)
+        self._child.close()
 
 
 def _serve(pipe: Connection, port: int) -> None:

@@ -3,12 +3,51 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.serve_process import run_cli
+from bench.sender import Sender
+from tests.serve_process import ServeProcess, run_cli
 from tests.support import ALICE, ONCALL_GROUP, WABA, WABA_NAME
 
 CLI_TIMEOUT_SECONDS = 60
+HEALTHY_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Running:
+    process: ServeProcess
+    sender: Sender  # signed requests to its port, from a process of their own
+    healthy_s: float  # from spawning `serve` to its first 200 on /healthz
+
+
+@contextmanager
+def serving(env: dict[str, str], workdir: Path, label: str, problems: list[str]) -> Iterator[Running]:
+    """Seed, start `serve` with `env` and wait until healthy; afterwards stop it and add its logged errors."""
+    prepare(env, workdir)
+    sender = Sender(int(env["PORT"]))
+    process = ServeProcess.start(env, workdir, workdir / "serve.log")
+    try:
+        yield Running(process, sender, process.wait_healthy(HEALTHY_TIMEOUT_SECONDS))
+    finally:
+        process.stop()
+        sender.close()
+        problems += log_problems(process.log_path, label)
+
+
+def log_problems(log_path: Path, label: str) -> list[str]:
+    lines = log_path.read_text(errors="replace").splitlines()
+    bad = [line for line in lines if " ERROR " in line or "Traceback" in line or " CRITICAL " in line]
+    if not bad:
+        return []
+    # The working directory goes away with the run; the log is worth keeping.
+    kept = Path(tempfile.gettempdir()) / f"bench-{label}-serve.log"
+    shutil.copyfile(log_path, kept)
+    return [f"serve logged {len(bad)} error line(s), first: {bad[0][:200]} (all in {kept})"]
 
 
 def prepare(env: dict[str, str], cwd: Path) -> None:

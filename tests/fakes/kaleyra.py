@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import ssl
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -151,8 +152,9 @@ class FakeKaleyra(LoopbackServer):
         api_key: str = "test-api-key",
         wabas: tuple[str, ...] | list[str] = ("766000000001",),
         latency: float = 0.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(tls=tls)
         self.sid = sid
         self.api_key = api_key
         self.wabas = tuple(wabas)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -70,8 +71,8 @@ def _decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]
 class FakeSlack(LoopbackServer):
     """Real HTTP server on 127.0.0.1 that answers like the Slack Web API."""
 
-    def __init__(self, *, usergroups: dict[str, list[str]] | None = None) -> None:
-        super().__init__()
+    def __init__(self, *, usergroups: dict[str, list[str]] | None = None, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(tls=tls)
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
         self.calls: list[SlackCall] = []
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
@@ -205,7 +206,7 @@ class FakeSlack(LoopbackServer):
                 "permalink": f"https://test-team.slack.com/archives/{channel}/p{ts.replace('.', '')}",
             }
         if method in ("views.open", "views.update", "views.push", "views.publish"):
-            view = p.get("view") if isinstance(p.get("view"), dict) else {}
+            view: dict[str, Any] = p["view"] if isinstance(p.get("view"), dict) else {}
             view_id = p.get("view_id") or self._next_view_id()
             return {
                 "ok": True,
