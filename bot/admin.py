@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.config import KALEYRA_REGIONS
+from bot.principals import USER_ID, is_principal
 from bot.request import ID_DIGITS
 from bot.store import access, wabas
 from bot.store.admin_log import log_admin_action
@@ -25,7 +26,7 @@ def check_waba_id(waba_id: str, *, allow_all: bool = False) -> str:
 
 
 def check_principal(principal: str) -> str:
-    if not access.is_principal(principal):
+    if not is_principal(principal):
         raise AdminError(
             f"{principal!r} is not a Slack user id (U…/W…) or user group id (S…): "
             "find it in the person's or group's Slack profile"
@@ -76,7 +77,7 @@ def revoke(session: Session, actor: str, principal: str, waba_id: str) -> str:
 
 
 def add_admin(session: Session, actor: str, user_id: str) -> str:
-    if not access.USER_ID.match(user_id):
+    if not USER_ID.match(user_id):
         raise AdminError(f"{user_id!r} is not a Slack user id (U… or W…)")
     if not access.add_admin(session, user_id, by=actor):
         return f"{user_id} was an admin already."

@@ -52,7 +52,10 @@ class ResendResult:
     requester: Requester
     request: ResendRequest
     attempt_id: int | None = None
+    # Set only for a WABA the asker may use: a refusal never names one.
     waba_name: str | None = None
+    # The WABA id is one the bot knows (so the log may show it unmasked).
+    waba_known: bool = False
     phone_number: str | None = None
     verification: Verification | None = None
     kaleyra: KaleyraOutcome | None = None
@@ -150,13 +153,16 @@ class Resender:
     ) -> ResendResult | Started:
         """Authorise, claim the cooldown and write the attempt `pending`, in one transaction."""
         waba = wabas.get_waba(session, checked.waba_id)
-        if waba is None:
-            message = f"WABA {checked.waba_id} is not one the bot knows: ask an admin to add it."
-            return _refuse(session, result, audit, Status.REFUSED_INVALID, {WABA_FIELD: message})
-        result = replace(result, waba_name=waba.name)
-        if not access.may_use(session, result.requester.principals, waba.id):
-            message = f"You may not resend OTPs for {waba.name} ({waba.id}): ask an admin for access."
+        allowed = access.may_use(session, result.requester.principals, checked.waba_id)
+        result = replace(result, waba_known=waba is not None)
+        if waba is None or not allowed:
+            # Whether a WABA exists, and its name, are only told to someone who may use it.
+            if allowed:
+                message = f"WABA {checked.waba_id} is not one the bot knows: ask an admin to add it."
+                return _refuse(session, result, audit, Status.REFUSED_INVALID, {WABA_FIELD: message})
+            message = f"You may not resend OTPs for WABA {checked.waba_id}: ask an admin for access."
             return _refuse(session, result, audit, Status.REFUSED_NOT_ALLOWED, {WABA_FIELD: message})
+        result = replace(result, waba_name=waba.name)
         claim = None
         if self._settings.otp_cooldown_seconds > 0:
             taken = cooldown.claim_cooldown(
@@ -237,7 +243,7 @@ def _logged(result: ResendResult) -> ResendResult:
         status=result.status,
         surface=result.surface,
         user=result.requester.user_id,
-        waba_id=(typed if result.waba_name else mask_tail(typed)) or None,
+        waba_id=(typed if result.waba_known else mask_tail(typed)) or None,
         number=result.masked_number if result.phone_number else None,
         kaleyra=result.kaleyra,
         attempt_id=result.attempt_id,

@@ -52,7 +52,7 @@ def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime
         network=network,
     )
     resender = Resender(settings, sessions, kaleyra)
-    return Runtime(settings, engine, sessions, resender, Service(sessions), network)
+    return Runtime(settings, engine, sessions, resender, Service(settings, sessions), network)
 
 
 def recover_interrupted_attempts(runtime: Runtime) -> int:

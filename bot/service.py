@@ -1,19 +1,29 @@
-"""What the surfaces read and change, checked; the only door from Slack code and the edge to the store."""
+"""What the surfaces read and change, checked and audited: the only door from Slack code and the edge to the store.
+
+Each method is one unit of work (one transaction); what it returns is plain values, never a
+row still bound to a session.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store import seen
-from bot.store.models import utcnow
+from bot import admin
+from bot.config import Settings
+from bot.request import ResendRequest
+from bot.status import Status
+from bot.store import access, attempts, seen, wabas
+from bot.store.attempts import AttemptFilter
+from bot.store.models import Attempt, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +31,141 @@ log = logging.getLogger(__name__)
 FORGET_EVERY_SECONDS = 60.0
 
 
+@dataclass(frozen=True)
+class WabaChoice:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """An audited attempt as a person may see it (the number is stored as typed or normalised)."""
+
+    id: int
+    created_at: datetime
+    user_id: str
+    waba_id: str
+    # None when the WABA is not (or no longer) one the bot knows.
+    waba_name: str | None
+    phone_number: str
+    verification: str
+    status: Status
+    code: str | None
+
+
+@dataclass(frozen=True)
+class GrantRecord:
+    principal: str
+    waba_id: str
+
+
 class Service:
-    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._settings = settings
         self._sessions = sessions
         self._clock = clock
         self._forgot_at = 0.0
         self._forget_lock = threading.Lock()
+
+    # -- who may do what ----------------------------------------------------
+
+    def allowed_wabas(self, principals: Collection[str]) -> list[WabaChoice]:
+        """The WABAs a user (with their groups) may resend for, by name."""
+        with self._sessions() as session:
+            return [WabaChoice(w.id, w.name) for w in access.allowed_wabas(session, principals)]
+
+    def admins(self) -> list[str]:
+        """Who may manage WABAs and grants: ADMIN_USER_IDS, then the store's admins."""
+        listed = sorted(self._settings.admin_user_ids)
+        with self._sessions() as session:
+            return listed + [a.user_id for a in access.list_admins(session) if a.user_id not in listed]
+
+    def is_admin(self, user_id: str) -> bool:
+        if user_id in self._settings.admin_user_ids:
+            return True
+        with self._sessions() as session:
+            return access.is_admin(session, user_id)
+
+    def granted_group_ids(self) -> set[str]:
+        """User groups holding any grant: the only ones whose members matter."""
+        with self._sessions() as session:
+            return access.granted_group_ids(session)
+
+    # -- attempts -----------------------------------------------------------
+
+    def visible_attempts(
+        self,
+        user_id: str,
+        principals: Collection[str],
+        limit: int,
+        *,
+        phone_number: str | None = None,
+        waba_id: str | None = None,
+    ) -> list[AttemptRecord]:
+        """Recent attempts this user may see (their own, and those on WABAs they may use), maybe narrowed."""
+        with self._sessions() as session:
+            allowed = frozenset(w.id for w in access.allowed_wabas(session, principals))
+            visible = AttemptFilter(
+                user_ids=frozenset({user_id}), waba_ids=allowed, phone_number=phone_number, waba_id=waba_id
+            )
+            return _records(session, attempts.recent_attempts(session, visible, limit))
+
+    def own_attempts(self, user_id: str, limit: int) -> list[AttemptRecord]:
+        with self._sessions() as session:
+            mine = attempts.recent_attempts(session, AttemptFilter(user_ids=frozenset({user_id})), limit)
+            return _records(session, mine)
+
+    def repeatable_request(self, attempt_id: str, user_id: str, principals: Collection[str]) -> ResendRequest | None:
+        """The fields of an attempt this user may see, to send again; None for any other id.
+
+        A person may repeat their own attempts and those on a WABA they may use: nobody learns
+        anything about an attempt they could not see (the use case authorises the repeat itself).
+        """
+        if not attempt_id.isdigit():
+            return None
+        with self._sessions() as session:
+            earlier = session.get(Attempt, int(attempt_id))
+            if earlier is None:
+                return None
+            if earlier.user_id != user_id and not access.may_use(session, principals, earlier.waba_id):
+                return None
+            return ResendRequest(earlier.waba_id, earlier.phone_number_id, earlier.phone_number, earlier.verification)
+
+    def record_delivery(self, attempt_id: int, delivery: str, thread_ts: str | None) -> None:
+        """Where an outcome reached the person, and the thread it started."""
+        with self._sessions.begin() as session:
+            attempts.record_delivery(session, attempt_id, delivery, thread_ts)
+
+    # -- WABAs and grants, for admins ---------------------------------------
+
+    def list_wabas(self) -> list[WabaChoice]:
+        with self._sessions() as session:
+            return [WabaChoice(w.id, w.name) for w in wabas.list_wabas(session)]
+
+    def list_grants(self, principal: str | None) -> list[GrantRecord]:
+        with self._sessions() as session:
+            return [GrantRecord(g.principal, g.waba_id) for g in access.list_grants(session, principal)]
+
+    def _change(self, actor: str, apply: Callable[[Session, str], str]) -> str:
+        """Apply one of bot.admin's checked changes in its own transaction; raises AdminError."""
+        with self._sessions.begin() as session:
+            return apply(session, actor)
+
+    def grant(self, actor: str, principal: str, waba_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.grant(s, who, principal, waba_id))
+
+    def revoke(self, actor: str, principal: str, waba_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.revoke(s, who, principal, waba_id))
+
+    def add_waba(self, actor: str, waba_id: str, name: str) -> str:
+        return self._change(actor, lambda s, who: admin.add_waba(s, who, waba_id, name, None, None))
+
+    def remove_waba(self, actor: str, waba_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.remove_waba(s, who, waba_id))
+
+    # -- the edge -----------------------------------------------------------
 
     def first_sighting(self, keys: list[str]) -> bool:
         """True when no process has handled any of these (a request's signature, an event id) before."""
@@ -58,3 +197,29 @@ class Service:
             if due:
                 self._forgot_at = time.monotonic()
             return due
+
+
+def _records(session: Session, rows: Iterable[Attempt]) -> list[AttemptRecord]:
+    rows = list(rows)
+    names = {w.id: w.name for w in wabas.list_wabas(session, {a.waba_id for a in rows})}
+    return [
+        AttemptRecord(
+            a.id,
+            a.created_at,
+            a.user_id,
+            a.waba_id,
+            names.get(a.waba_id),
+            a.phone_number,
+            a.verification,
+            _status(a.status),
+            a.code,
+        )
+        for a in rows
+    ]
+
+
+def _status(value: str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:  # a value a later version wrote: shown, not a crash
+        return Status.UNKNOWN

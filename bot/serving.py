@@ -8,15 +8,15 @@ import signal
 import sys
 import tempfile
 import threading
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.logs import setup_logging
-from bot.metrics import metrics_app
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
-from bot.slack.app import create_app
-from bot.slack.deps import SlackDeps
-from bot.slack.http import http_handler
-from bot.web import Edge, EdgeParts
+
+if TYPE_CHECKING:
+    from bot.slack.deps import SlackDeps
+    from bot.web import Edge
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,12 @@ def exec_gunicorn(settings: Settings) -> None:
 
 def build_edge(runtime: Runtime) -> tuple[Edge, SlackDeps]:
     """The ASGI application a worker serves, and what its listeners share."""
+    # Imported here: `serve`'s checks before gunicorn starts need none of Bolt, aiohttp or uvicorn.
+    from bot.metrics import metrics_app
+    from bot.slack.app import create_app
+    from bot.slack.http import http_handler
+    from bot.web import Edge, EdgeParts
+
     app, deps = create_app(runtime)
 
     def shut_down() -> None:
@@ -77,6 +83,8 @@ def build_edge(runtime: Runtime) -> tuple[Edge, SlackDeps]:
 
 def run_socket_mode(runtime: Runtime) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.app import create_app
 
     app, deps = create_app(runtime)
     handler = SocketModeHandler(app, app_token=runtime.settings.slack_app_token.reveal())

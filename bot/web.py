@@ -109,7 +109,8 @@ class Edge:
             SLACK_REQUESTS.labels("replayed").inc()
             return Reply(200)
         request = SlackRequest(body, headers, scope.get("query_string", b"").decode("latin-1"))
-        return await self._in_thread(self._parts.slack, request)
+        reply: Reply = await self._in_thread(self._parts.slack, request)
+        return reply
 
     async def _first_sighting(self, signature: str) -> bool:
         try:

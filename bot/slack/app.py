@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from slack_bolt import BoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from bot.slack.answering import Answering
-from bot.slack.background import Background
+from bot.slack.background import Answering, Background
 from bot.slack.client import SLACK_TIMEOUT_SECONDS, SlackClient
 from bot.slack.delivery import Delivery
-from bot.slack.deps import SlackDeps
+from bot.slack.deps import CONTEXT_KEY, SlackDeps
 from bot.slack.groups import UserGroups
 from bot.slack.http import skip_redelivered_events
 from bot.slack.listeners import register
@@ -30,10 +30,12 @@ def create_app(runtime: Runtime) -> tuple[RequestLoggingApp, SlackDeps]:
     client = SlackClient(runtime.network, token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
     answering = Answering()
     deps = SlackDeps(
-        runtime=runtime,
+        settings=settings,
+        service=runtime.service,
+        resender=runtime.resender,
         client=client,
-        groups=UserGroups(client, runtime.sessions),
-        delivery=Delivery(client, runtime.sessions),
+        groups=UserGroups(client, runtime.service),
+        delivery=Delivery(client, runtime.service),
         quick=Background("slack", QUICK_WORKERS, answering),
         resends=Background("resend", RESEND_WORKERS, answering),
         answering=answering,
@@ -41,7 +43,8 @@ def create_app(runtime: Runtime) -> tuple[RequestLoggingApp, SlackDeps]:
     app = RequestLoggingApp(
         # Bolt given a token calls auth.test on the first request, inside Slack's 3 s ack: a slow
         # or unreachable Slack API would fail that ack. `authorize` hands Bolt the token without
-        # asking Slack; its own client carries none (with both, Bolt logs "token ignored").
+        # asking Slack; its own client carries none (with both, Bolt logs "token ignored"). The
+        # listeners call Slack through `deps.client`, on pooled connections.
         client=WebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS),
         authorize=_authorize_with(settings.slack_bot_token.reveal()),
         signing_secret=settings.slack_signing_secret.reveal(),
@@ -50,9 +53,20 @@ def create_app(runtime: Runtime) -> tuple[RequestLoggingApp, SlackDeps]:
         process_before_response=True,
         logger=_bolt_logger(),
     )
+    app.use(_provide(deps))
     app.use(skip_redelivered_events(runtime.service.first_sighting))
-    register(app, deps)
+    register(app)
     return app, deps
+
+
+def _provide(deps: SlackDeps) -> Callable[[BoltContext, Callable[[], None]], None]:
+    """Global middleware: every listener finds the deps in its context (bot.slack.deps.deps_of)."""
+
+    def middleware(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+        context[CONTEXT_KEY] = deps
+        next()
+
+    return middleware
 
 
 def _authorize_with(token: str) -> Callable[..., AuthorizeResult]:

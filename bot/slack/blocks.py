@@ -1,9 +1,12 @@
-"""Block Kit for everything the bot shows, built with slack_sdk's models (they check Slack's limits)."""
+"""What the bot shows in Slack: safe mrkdwn, and Block Kit built with slack_sdk's models (they check Slack's limits)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,21 +24,38 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.explain import explain
+from bot.explain import Style, explain
+from bot.principals import USER_ID
 from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD
 from bot.resend import ResendResult
-from bot.slack.mrkdwn import SLACK, escape, user
+from bot.service import WabaChoice
+from bot.slack.command_text import USAGE
 
 MODAL_CALLBACK_ID = "resend_otp_modal"
 RESEND_AGAIN_ACTION = "resend_again"
 OPEN_MODAL_ACTION = "open_resend_modal"
 _MAX_OPTIONS = 100  # Slack's limit for a static select
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-@dataclass(frozen=True)
-class WabaChoice:
-    id: str
-    name: str
+
+def escape(text: str) -> str:
+    """Neutralise mentions, links and broadcasts (`<!channel>`, `<@U…>`) in text from outside."""
+    text = _CONTROL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def user(user_id: str) -> str:
+    """A mention of a Slack user id we checked ourselves."""
+    return f"<@{user_id}>" if USER_ID.match(user_id) else escape(user_id)
+
+
+def time(moment: datetime) -> str:
+    """A time each reader sees in their own time zone, with a UTC fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{time_secs}}|{moment:%H:%M:%S} UTC>"
+
+
+SLACK = Style(text=escape, person=user, time=time)
 
 
 @dataclass(frozen=True)
@@ -174,5 +194,19 @@ def text_with_modal_button(text: str) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=text)), open_modal_button()]
 
 
-def as_dicts(blocks: Sequence[Block]) -> list[dict]:
+def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
+
+
+HELP = f"""*Resend a WhatsApp verification OTP through Kaleyra*
+• `/resend-otp` opens a form.
+• `{USAGE}` sends at once, e.g. `/resend-otp 766123456789012 678997654321098 +91 98765 43210 voice`.
+• `/resend-otp history [PHONE|WABA_ID]` shows recent attempts you can see.
+• On an alert, choose *Resend OTP* from the message's ⋯ menu: the form opens prefilled and the outcome \
+goes into the alert's thread.
+One resend per number per cooldown, whoever asks. Admins: `/resend-otp grant @user|@group WABA_ID|*`, \
+`revoke`, `grants`, `waba add WABA_ID NAME`, `waba list`."""
+
+
+def help_blocks() -> list[Block]:
+    return [SectionBlock(text=MarkdownTextObject(text=HELP)), open_modal_button()]

@@ -6,24 +6,26 @@ on the attempt and logged.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.metrics import DELIVERY_FALLBACKS
 from bot.resend import ResendResult
+from bot.service import Service
 from bot.slack.blocks import announcement_text, as_dicts, final_status, outcome_blocks, outcome_text
 from bot.slack.client import SlackClient, error_code
-from bot.store.attempts import record_delivery
 
 log = logging.getLogger(__name__)
 
 CHANNEL, RESPONSE_URL, EPHEMERAL, DM, FAILED = "channel", "response_url", "ephemeral", "dm", "failed"
+_METADATA_MAX = 3000  # Slack's limit for private_metadata
 # aiohttp's errors (OSError) and the deadline (TimeoutError) as well as slack_sdk's own.
 _SLACK_ERRORS = (SlackApiError, SlackClientError, OSError, TimeoutError)
 
@@ -39,6 +41,52 @@ class Destination:
     response_url: str | None = None
     announce: bool = False
 
+    @classmethod
+    def from_payload(cls, body: Mapping[str, Any], *, announce: bool = False, in_thread: bool = False) -> Destination:
+        """From a command, an action or a shortcut: `in_thread` replies in the thread of the message acted on."""
+        user, channel = body.get("user"), body.get("channel")
+        user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+        channel_id = channel.get("id") if isinstance(channel, dict) else body.get("channel_id")
+        message = body.get("message")
+        message = message if isinstance(message, dict) else {}
+        # A reply inside a thread answers in that thread, not a new one under the reply.
+        thread_ts = (message.get("thread_ts") or message.get("ts") or body.get("message_ts")) if in_thread else None
+        return cls(
+            user_id=str(user_id),
+            channel_id=_text(channel_id),
+            thread_ts=_text(thread_ts),
+            response_url=_text(body.get("response_url")),
+            announce=announce and channel_id is not None,
+        )
+
+    def to_metadata(self, surface: str) -> str:
+        """What a modal carries to its submission (`private_metadata`), which has no channel of its own."""
+        data = {"s": surface, "c": self.channel_id, "t": self.thread_ts, "r": self.response_url, "a": self.announce}
+        text = json.dumps({k: v for k, v in data.items() if v})
+        if len(text) > _METADATA_MAX:
+            # A response_url is the only long part; without it the outcome still finds the person.
+            data.pop("r")
+            text = json.dumps({k: v for k, v in data.items() if v})
+        return text
+
+    @classmethod
+    def from_metadata(cls, text: str | None, user_id: str) -> tuple[str, Destination]:
+        """The surface and destination; anything unreadable falls back to reaching the person directly."""
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        destination = cls(
+            user_id=user_id,
+            channel_id=_text(data.get("c")),
+            thread_ts=_text(data.get("t")),
+            response_url=_text(data.get("r")),
+            announce=data.get("a") is True,
+        )
+        return _text(data.get("s")) or "modal", destination
+
 
 @dataclass(frozen=True)
 class Announcement:
@@ -47,9 +95,9 @@ class Announcement:
 
 
 class Delivery:
-    def __init__(self, client: SlackClient, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, client: SlackClient, service: Service) -> None:
         self._client = client
-        self._sessions = sessions
+        self._service = service
 
     def announce(self, destination: Destination, started: ResendResult) -> Announcement | None:
         """Post the parent message a command's outcome will be threaded under."""
@@ -84,8 +132,7 @@ class Delivery:
             )
         if result.attempt_id is not None:
             try:
-                with self._sessions.begin() as session:
-                    record_delivery(session, result.attempt_id, where, thread)
+                self._service.record_delivery(result.attempt_id, where, thread)
             except SQLAlchemyError:
                 log.exception("could not record the delivery of attempt %s", result.attempt_id)
         return where
@@ -165,3 +212,8 @@ class Delivery:
         except _SLACK_ERRORS as exc:
             log.warning("direct message to %s failed: %s", user_id, error_code(exc))
             return False
+
+
+def _text(value: object) -> str | None:
+    """A payload's field when it is a non-empty string (a forged one may be anything)."""
+    return value if isinstance(value, str) and value else None

@@ -1,4 +1,4 @@
-"""The steps listeners share: open the modal, run a resend and deliver it, tell the person."""
+"""The steps listeners share: work after the ack, the modal, a resend delivered, a note to the person."""
 
 from __future__ import annotations
 
@@ -13,37 +13,60 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.request import ResendRequest
 from bot.resend import Origin, ResendResult, Started
-from bot.slack import metadata
-from bot.slack.background import Background
+from bot.service import WabaChoice
 from bot.slack.blocks import (
     Prefill,
-    WabaChoice,
+    escape,
     open_modal_button,
     outcome_blocks,
     outcome_text,
     resend_modal,
     text_with_modal_button,
 )
+from bot.slack.client import error_code
 from bot.slack.delivery import Announcement, Destination
 from bot.slack.deps import SlackDeps
-from bot.slack.mrkdwn import escape
 from bot.status import Status
-from bot.store import access
-from bot.store.wabas import get_waba
 
 log = logging.getLogger(__name__)
 
+STORE_DOWN = (
+    "The bot's database is not answering, so nothing was done. Try again in a minute; if it persists, tell an admin."
+)
+UNEXPECTED = (
+    "The bot hit an unexpected error (it is logged for the admins). An OTP may or may not have been "
+    "sent: check `/resend-otp history` before trying again."
+)
+
+
+def after_ack(
+    deps: SlackDeps, destination: Destination, work: Callable[[], object], *, calls_kaleyra: bool = False
+) -> Future[None]:
+    """Run `work` once the ack is out; if it fails, the person hears so rather than nothing.
+
+    Work that calls Kaleyra (up to KALEYRA_TIMEOUT_SECONDS) has a pool of its own, so it never
+    queues Slack-only work (a form to open) behind it.
+    """
+
+    def run() -> None:
+        try:
+            work()
+        except SQLAlchemyError:
+            log.exception("the store failed after the ack")
+            tell(deps, destination, STORE_DOWN, with_button=False)
+        except Exception:
+            log.exception("work after the ack failed")
+            tell(deps, destination, UNEXPECTED, with_button=False)
+
+    return (deps.resends if calls_kaleyra else deps.quick).submit(run)
+
 
 def allowed_wabas(deps: SlackDeps, user_id: str) -> list[WabaChoice]:
-    requester = deps.groups.requester(user_id)
-    with deps.runtime.sessions() as session:
-        return [WabaChoice(w.id, w.name) for w in access.allowed_wabas(session, requester.principals)]
+    return deps.service.allowed_wabas(deps.groups.requester(user_id).principals)
 
 
 def no_wabas_message(deps: SlackDeps) -> str:
-    admins = sorted(deps.runtime.settings.admin_user_ids)
-    with deps.runtime.sessions() as session:
-        admins += [a.user_id for a in access.list_admins(session) if a.user_id not in admins]
+    admins = deps.service.admins()
     who = ", ".join(f"<@{a}>" for a in admins[:5]) if admins else "the bot's admin"
     return f"You have no WhatsApp Business Accounts to resend OTPs for yet. Ask {who} to grant you one."
 
@@ -62,63 +85,32 @@ def open_modal(
         return
     prefill = prefill_for({w.id for w in wabas}) if prefill_for else Prefill()
     if prefill.waba_id and prefill.waba_id not in {w.id for w in wabas}:
-        with deps.runtime.sessions() as session:
-            known = get_waba(session, prefill.waba_id) is not None
-        why = "which you may not use" if known else "which the bot does not know"
+        # Whether the bot knows that WABA is not this person's business: one message for both.
         warning = (
-            f":warning: The alert names WABA `{escape(prefill.waba_id)}`, {why}. "
+            f":warning: The alert names WABA `{escape(prefill.waba_id)}`, which is not one of yours. "
             "Choose another, or ask an admin for access."
         )
-        notice = " ".join(filter(None, (warning, prefill.notice)))
-        prefill = replace(prefill, waba_id=None, notice=notice)
-    view = resend_modal(wabas, prefill, metadata.encode(surface, destination))
-    deps.runtime.resender.open_connection()
+        prefill = replace(prefill, waba_id=None, notice=" ".join(filter(None, (warning, prefill.notice))))
+    view = resend_modal(wabas, prefill, destination.to_metadata(surface))
+    # The person types for seconds: the handshake with Kaleyra is done by the time they submit.
+    deps.resender.open_connection()
     try:
         deps.client.call(lambda web: web.views_open(trigger_id=trigger_id, view=view))
     except SlackApiError as exc:
-        if exc.response.get("error") == "expired_trigger_id":
+        if error_code(exc) == "expired_trigger_id":
             tell(deps, destination, "Slack took too long to open the form: please run the command again.")
         else:
-            log.warning("views.open failed: %s", exc.response.get("error"))
+            log.warning("views.open failed: %s", error_code(exc))
             tell(deps, destination, "Slack would not open the form just now: please try again.")
     except (SlackClientError, OSError, TimeoutError) as exc:
-        log.warning("views.open failed: %s", type(exc).__name__)
+        log.warning("views.open failed: %s", error_code(exc))
         tell(deps, destination, "Slack would not open the form just now: please try again.")
-
-
-STORE_DOWN = (
-    "The bot's database is not answering, so nothing was done. Try again in a minute; if it persists, tell an admin."
-)
-
-
-UNEXPECTED = (
-    "The bot hit an unexpected error (it is logged for the admins). An OTP may or may not have been "
-    "sent: check `/resend-otp history` before trying again."
-)
-
-
-def in_background(
-    pool: Background, deps: SlackDeps, destination: Destination, work: Callable[..., object], *args: object
-) -> Future[None]:
-    """Run `work` after the ack; if it fails, the person hears so rather than nothing."""
-
-    def run() -> None:
-        try:
-            work(*args)
-        except SQLAlchemyError:
-            log.exception("the store failed during %s", getattr(work, "__name__", work))
-            tell(deps, destination, STORE_DOWN, with_button=False)
-        except Exception:
-            log.exception("%s failed", getattr(work, "__name__", work))
-            tell(deps, destination, UNEXPECTED, with_button=False)
-
-    return pool.submit(run)
 
 
 def resend_and_deliver(deps: SlackDeps, destination: Destination, origin: Origin, request: ResendRequest) -> None:
     """The whole use case for a surface that acked already: a refusal to the asker, else the outcome."""
     requester = deps.groups.requester(destination.user_id)
-    started = deps.runtime.resender.start(requester, origin, request)
+    started = deps.resender.start(requester, origin, request)
     if isinstance(started, ResendResult):
         deliver_refusal(deps, started, destination)
     else:
@@ -132,7 +124,7 @@ def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination)
         announcing = deps.quick.submit(deps.delivery.announce, destination, started.result)
     except RuntimeError:  # the pool is shutting down: announce here, as before
         announcing = _done(deps.delivery.announce(destination, started.result))
-    result = deps.runtime.resender.finish(started)
+    result = deps.resender.finish(started)
     try:
         announcement = announcing.result()
     except Exception:  # logged by the pool; Kaleyra was called, so the outcome takes a fallback

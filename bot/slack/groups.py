@@ -9,11 +9,10 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.resend import Requester
+from bot.service import Service
 from bot.slack.client import SlackClient, error_code
-from bot.store import access
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +23,12 @@ class UserGroups:
     def __init__(
         self,
         client: SlackClient,
-        sessions: sessionmaker[Session],
+        service: Service,
         ttl: float = GROUP_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._sessions = sessions
+        self._service = service
         self._ttl = ttl
         self._clock = clock
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
@@ -39,8 +38,7 @@ class UserGroups:
     def requester(self, user_id: str) -> Requester:
         """The user with the granted groups they are in: what the use case authorises."""
         try:
-            with self._sessions() as session:
-                granted = access.granted_group_ids(session)
+            granted = self._service.granted_group_ids()
         except SQLAlchemyError:
             # The use case meets the same outage next and tells the person nothing was sent;
             # raising here would drop the request without a word to them.

@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.slack.answering import Answering
+from bot.slack.background import Answering
 
 log = logging.getLogger(__name__)
 

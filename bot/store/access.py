@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.principals import GROUP_ID
 from bot.store.models import ALL_WABAS, Admin, Grant, Waba
-
-USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
-GROUP_ID = re.compile(r"^S[A-Z0-9]+$")
-
-
-def is_principal(value: str) -> bool:
-    return bool(USER_ID.match(value) or GROUP_ID.match(value))
 
 
 def add_grant(session: Session, principal: str, waba_id: str, *, by: str) -> bool:

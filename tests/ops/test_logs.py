@@ -138,7 +138,7 @@ def test_no_secret_and_no_full_number_reaches_the_log_even_at_debug(
     levels = {r["level"] for r in records}
     assert {"debug", "info", "error"} <= levels, levels
     assert one(logs.events("resend"), code="COOLDOWN")["number"] == PHONE_MASKED
-    assert one(logs.events("resend"), code="INVALID")["waba_id"] == "\u2022" * 8 + "3210"
+    assert one(logs.events("resend"), code="NOT_ALLOWED")["waba_id"] == "\u2022" * 8 + "3210"
     assert one(logs.events("kaleyra_call"), code="RBC001")["outcome"] == "auth"
     assert any("exception" in r for r in records if r["level"] == "error"), "the store failure was not logged"
     for secret in (KALEYRA_API_KEY, slack_requests.SIGNING_SECRET, BOT_TOKEN):

@@ -7,8 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bot.slack.answering import Answering
-from bot.slack.background import Background
+from bot.slack.background import Answering, Background
 
 
 @contextmanager

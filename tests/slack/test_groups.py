@@ -6,7 +6,9 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import load_settings
 from bot.network import NetworkLoop
+from bot.service import Service
 from bot.slack.client import SlackClient
 from bot.slack.groups import UserGroups
 from tests.fakes.slack import FakeSlack
@@ -25,7 +27,8 @@ def test_a_stale_group_answers_at_once_and_is_refreshed_behind(
     fake_slack: FakeSlack, seeded: sessionmaker[Session], network: NetworkLoop
 ) -> None:
     clock = Clock()
-    groups = UserGroups(SlackClient(network, token="xoxb-t", base_url=fake_slack.api_url), seeded, ttl=60, clock=clock)
+    service = Service(load_settings({"DATABASE_URL": "sqlite://"}, dotenv=False), seeded)
+    groups = UserGroups(SlackClient(network, token="xoxb-t", base_url=fake_slack.api_url), service, ttl=60, clock=clock)
     assert groups.requester(BOB).group_ids == {ONCALL_GROUP}
     assert len(fake_slack.calls_to("usergroups.users.list")) == 1
 

@@ -91,7 +91,8 @@ def test_valid_submission_closes_the_modal_and_threads_the_outcome_under_its_par
 
 @pytest.mark.parametrize(
     ("waba_id", "says"),
-    [(OTHER_WABA, "You may not resend OTPs for Beta Foods"), ("766999999999", "not one the bot knows")],
+    # Alike whether the WABA exists or not: Alice learns nothing of one she may not use.
+    [(OTHER_WABA, f"You may not resend OTPs for WABA {OTHER_WABA}"), ("766999999999", "You may not resend OTPs")],
 )
 def test_a_waba_the_modal_never_offered_is_refused(bot: SlackBot, waba_id: str, says: str) -> None:
     view = open_modal(bot, ALICE)

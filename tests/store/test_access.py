@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.principals import is_principal
 from bot.store import access, wabas
 from tests.support import ALICE, BOB, MALLORY, ONCALL_GROUP, OTHER_WABA, OTHER_WABA_NAME, WABA, WABA_NAME
 
@@ -73,4 +74,4 @@ def test_a_grant_for_an_unknown_waba_lists_nothing(seeded: sessionmaker[Session]
     ],
 )
 def test_principals_are_slack_user_or_group_ids(value: str, ok: bool) -> None:
-    assert access.is_principal(value) is ok
+    assert is_principal(value) is ok

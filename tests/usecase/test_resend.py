@@ -30,6 +30,7 @@ from tests.support import (
     MALLORY,
     ONCALL_GROUP,
     OTHER_WABA,
+    OTHER_WABA_NAME,
     PHONE,
     PHONE_MASKED,
     PHONE_NUMBER_ID,
@@ -146,10 +147,24 @@ def test_invalid_fields_are_refused_by_field_and_audited(
     assert fake_kaleyra.requests == []
 
 
-def test_unknown_waba_is_refused_on_the_waba_field(
+def test_an_unknown_waba_is_refused_like_one_the_asker_may_not_use(
     make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
 ) -> None:
-    result = resend(make_resender(), waba_id="766999999999")
+    resender = make_resender()
+    unknown = resend(resender, waba_id="766999999999")
+    known = resend(resender, waba_id=OTHER_WABA)
+
+    # Alice can't tell a WABA that exists (Beta Foods) from one that doesn't, nor learn its name.
+    assert unknown.status == known.status == "refused_not_allowed"
+    assert unknown.field_errors["waba_id"].replace("766999999999", OTHER_WABA) == known.field_errors["waba_id"]
+    assert OTHER_WABA_NAME not in explain(known).as_text() and known.waba_name is None
+    assert fake_kaleyra.requests == []
+
+
+def test_an_unknown_waba_is_named_as_unknown_to_someone_granted_every_waba(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
+) -> None:
+    result = resend(make_resender(), BOB, frozenset({ONCALL_GROUP}), waba_id="766999999999")
 
     assert result.status == "refused_invalid"
     assert "not one the bot knows" in result.field_errors["waba_id"]

@@ -1,13 +1,22 @@
-"""Listeners, one folder per Slack surface; each module registers its own."""
+"""Listeners, one folder per Slack surface and one module per listener: parse → service → render."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.deps import SlackDeps
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.blocks import MODAL_CALLBACK_ID, OPEN_MODAL_ACTION, RESEND_AGAIN_ACTION
+from bot.slack.listeners.actions.open_modal import open_resend_modal
+from bot.slack.listeners.actions.resend_again import resend_again
+from bot.slack.listeners.commands.resend_otp import COMMAND, resend_otp
+from bot.slack.listeners.events.app_home_opened import app_home_opened
+from bot.slack.listeners.shortcuts.resend_from_alert import CALLBACK_ID, resend_from_alert
+from bot.slack.listeners.views.resend_submission import resend_submission
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    for surface in (commands, views, shortcuts, actions, events):
-        surface.register(app, deps)
+def register(app: App) -> None:
+    app.command(COMMAND)(resend_otp)
+    app.view(MODAL_CALLBACK_ID)(resend_submission)
+    app.shortcut(CALLBACK_ID)(resend_from_alert)
+    app.action(RESEND_AGAIN_ACTION)(resend_again)
+    app.action(OPEN_MODAL_ACTION)(open_resend_modal)
+    app.event("app_home_opened")(app_home_opened)

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.slack import flows
-from bot.slack.blocks import OPEN_MODAL_ACTION
 from bot.slack.delivery import Destination
-from bot.slack.deps import SlackDeps
+from bot.slack.deps import deps_of
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    @app.action(OPEN_MODAL_ACTION)
-    def open_resend_modal(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        channel_id = (body.get("channel") or {}).get("id")
-        destination = Destination(
-            user_id=body["user"]["id"],
-            channel_id=channel_id,
-            response_url=body.get("response_url"),
-            announce=channel_id is not None,
-        )
-        flows.in_background(
-            deps.quick, deps, destination, flows.open_modal, deps, body["trigger_id"], "command", destination
-        )
+def open_resend_modal(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    deps = deps_of(context)
+    destination = Destination.from_payload(body, announce=True)
+    trigger_id = str(body.get("trigger_id", ""))
+    flows.after_ack(deps, destination, lambda: flows.open_modal(deps, trigger_id, "command", destination))

@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
-from bot.request import ResendRequest
 from bot.resend import Origin
 from bot.slack import flows
-from bot.slack.blocks import RESEND_AGAIN_ACTION
 from bot.slack.delivery import Destination
-from bot.slack.deps import SlackDeps
-from bot.store.models import Attempt
+from bot.slack.deps import SlackDeps, deps_of
+
+log = logging.getLogger(__name__)
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    @app.action(RESEND_AGAIN_ACTION)
-    def resend_again(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        message = body.get("message") or {}
-        destination = Destination(
-            user_id=body["user"]["id"],
-            channel_id=(body.get("channel") or {}).get("id"),
-            thread_ts=message.get("thread_ts") or message.get("ts"),
-            response_url=body.get("response_url"),
-        )
-        flows.in_background(deps.resends, deps, destination, _again, deps, destination, str(action.get("value", "")))
+def resend_again(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    deps = deps_of(context)
+    destination = Destination.from_payload(body, in_thread=True)
+    attempt_id = str(action.get("value", ""))
+    flows.after_ack(deps, destination, lambda: _again(deps, destination, attempt_id), calls_kaleyra=True)
 
 
 def _again(deps: SlackDeps, destination: Destination, attempt_id: str) -> None:
-    with deps.runtime.sessions() as session:
-        earlier = session.get(Attempt, int(attempt_id)) if attempt_id.isdigit() else None
-    if earlier is None:
-        flows.tell(deps, destination, "That attempt is no longer in the bot's records: use the form instead.")
+    requester = deps.groups.requester(destination.user_id)
+    request = deps.service.repeatable_request(attempt_id, requester.user_id, requester.principals)
+    if request is None:
+        # The same words whether the attempt is gone or someone else's: nothing about it is told.
+        log.warning("resend again refused: attempt %s is not one %s may see", attempt_id[:20], requester.user_id)
+        flows.tell(deps, destination, "That attempt is not one you can resend again: use the form instead.")
         return
-    request = ResendRequest(earlier.waba_id, earlier.phone_number_id, earlier.phone_number, earlier.verification)
     origin = Origin("button", destination.channel_id, destination.thread_ts)
     flows.resend_and_deliver(deps, destination, origin, request)

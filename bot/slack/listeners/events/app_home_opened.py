@@ -5,26 +5,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.slack import flows
-from bot.slack.blocks import open_modal_button
-from bot.slack.deps import SlackDeps
+from bot.slack.blocks import escape, open_modal_button
+from bot.slack.client import error_code
+from bot.slack.deps import SlackDeps, deps_of
 from bot.slack.history import attempt_lines
-from bot.slack.mrkdwn import escape
-from bot.store.attempts import AttemptFilter, recent_attempts
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    @app.event("app_home_opened")
-    def app_home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home":
-            deps.quick.submit(publish_home, deps, event["user"])
+def app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab", "home") == "home":
+        deps = deps_of(context)
+        user_id = str(event.get("user", ""))
+        deps.quick.submit(publish_home, deps, user_id)
 
 
 def publish_home(deps: SlackDeps, user_id: str) -> None:
@@ -32,13 +31,12 @@ def publish_home(deps: SlackDeps, user_id: str) -> None:
         view = home_view(deps, user_id)
         deps.client.call(lambda web: web.views_publish(user_id=user_id, view=view))
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
-        log.warning("views.publish failed for %s: %s", user_id, type(exc).__name__)
+        log.warning("views.publish failed for %s: %s", user_id, error_code(exc))
 
 
 def home_view(deps: SlackDeps, user_id: str) -> View:
     wabas = flows.allowed_wabas(deps, user_id)
-    with deps.runtime.sessions() as session:
-        mine = recent_attempts(session, AttemptFilter(user_ids=frozenset({user_id})), limit=10)
+    mine = deps.service.own_attempts(user_id, limit=10)
     blocks: list[Block] = [HeaderBlock(text="Resend WhatsApp OTPs")]
     if wabas:
         blocks.append(open_modal_button("Resend an OTP"))
@@ -47,7 +45,7 @@ def home_view(deps: SlackDeps, user_id: str) -> View:
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=flows.no_wabas_message(deps))))
     blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Your last 10 attempts*"))]
-    lines = attempt_lines(deps, mine)
+    lines = attempt_lines(mine)
     blocks += [ContextBlock(elements=[MarkdownTextObject(text=line)]) for line in lines] or [
         ContextBlock(elements=[MarkdownTextObject(text="None yet.")])
     ]

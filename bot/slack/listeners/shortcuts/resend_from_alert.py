@@ -4,37 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.alerts import AlertFields, extract_alert_fields
 from bot.phone import mask_phone
 from bot.slack import flows
-from bot.slack.blocks import Prefill
+from bot.slack.blocks import Prefill, escape
 from bot.slack.delivery import Destination
-from bot.slack.deps import SlackDeps
-from bot.slack.mrkdwn import escape
+from bot.slack.deps import deps_of
 
 CALLBACK_ID = "resend_otp_from_message"
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    @app.shortcut(CALLBACK_ID)
-    def resend_from_alert(ack: Ack, shortcut: dict[str, Any]) -> None:
-        ack()
-        message = shortcut.get("message") or {}
-        destination = Destination(
-            user_id=shortcut["user"]["id"],
-            channel_id=(shortcut.get("channel") or {}).get("id"),
-            # A reply inside a thread answers in that thread, not a new one under the reply.
-            thread_ts=message.get("thread_ts") or message.get("ts") or shortcut.get("message_ts"),
-            response_url=shortcut.get("response_url"),
-        )
-        flows.in_background(deps.quick, deps, destination, _open, deps, shortcut["trigger_id"], destination, message)
-
-
-def _open(deps: SlackDeps, trigger_id: str, destination: Destination, message: dict[str, Any]) -> None:
-    fields = extract_alert_fields(message)
-    flows.open_modal(deps, trigger_id, "shortcut", destination, lambda allowed: prefill_from(fields, allowed))
+def resend_from_alert(ack: Ack, shortcut: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    deps = deps_of(context)
+    destination = Destination.from_payload(shortcut, in_thread=True)
+    fields = extract_alert_fields(shortcut.get("message") or {})
+    trigger_id = str(shortcut.get("trigger_id", ""))
+    flows.after_ack(
+        deps,
+        destination,
+        lambda: flows.open_modal(
+            deps, trigger_id, "shortcut", destination, lambda allowed: prefill_from(fields, allowed)
+        ),
+    )
 
 
 def prefill_from(fields: AlertFields, allowed: set[str]) -> Prefill:

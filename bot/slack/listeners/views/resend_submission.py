@@ -4,32 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.explain import explain
 from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD, ResendRequest
 from bot.resend import Origin, ResendResult
-from bot.slack import flows, metadata
-from bot.slack.blocks import MODAL_CALLBACK_ID
-from bot.slack.deps import SlackDeps
+from bot.slack import flows
+from bot.slack.delivery import Destination
+from bot.slack.deps import deps_of
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    @app.view(MODAL_CALLBACK_ID)
-    def resend_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        surface, destination = metadata.decode(view.get("private_metadata"), user_id)
-        request = request_from_state(view.get("state", {}).get("values", {}))
-        # Authorising and claiming run before the ack: a refusal must show in the modal.
-        requester = deps.groups.requester(user_id)
-        origin = Origin(surface, destination.channel_id, destination.thread_ts)
-        started = deps.runtime.resender.start(requester, origin, request)
-        if isinstance(started, ResendResult):
-            errors = dict(started.field_errors) or {WABA_FIELD: explain(started).headline}
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        flows.in_background(deps.resends, deps, destination, flows.run_and_deliver, deps, started, destination)
+def resend_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    deps = deps_of(context)
+    user_id = body["user"]["id"]
+    surface, destination = Destination.from_metadata(view.get("private_metadata"), user_id)
+    request = request_from_state(view.get("state", {}).get("values", {}))
+    # Authorising and claiming run before the ack: a refusal must show in the modal.
+    requester = deps.groups.requester(user_id)
+    origin = Origin(surface, destination.channel_id, destination.thread_ts)
+    started = deps.resender.start(requester, origin, request)
+    if isinstance(started, ResendResult):
+        errors = dict(started.field_errors) or {WABA_FIELD: explain(started).headline}
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    flows.after_ack(deps, destination, lambda: flows.run_and_deliver(deps, started, destination), calls_kaleyra=True)
 
 
 def request_from_state(values: dict[str, Any]) -> ResendRequest:
