@@ -51,9 +51,10 @@ class Destination:
         message = message if isinstance(message, dict) else {}
         # A reply inside a thread answers in that thread, not a new one under the reply.
         thread_ts = (message.get("thread_ts") or message.get("ts") or body.get("message_ts")) if in_thread else None
+        channel_id = _text(channel_id)
         return cls(
             user_id=str(user_id),
-            channel_id=_text(channel_id),
+            channel_id=channel_id,
             thread_ts=_text(thread_ts),
             response_url=_text(body.get("response_url")),
             announce=announce and channel_id is not None,
