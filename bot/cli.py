@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(command=args.command)
         return _run(args, settings)
     except (ConfigError, StoreError, CliError, admin.AdminError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -113,8 +113,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot migrate: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
         return 0
-    if args.command == "retry":
-        settings.require_kaleyra()
     runtime = build_runtime(settings)
     handler = _HANDLERS[(args.command, getattr(args, "action", None))]
     try:
