@@ -16,7 +16,6 @@ NBSP = "\u00a0"
         ("+91 98765-43210", "+919876543210"),
         ("+91 98765 43210", "+919876543210"),
         ("0091 98765 43210", "+919876543210"),
-        ("919876543210", "+919876543210"),
         ("(+91) 98765.43210", "+919876543210"),
         (f"+91{NBSP}98765{NBSP}43210", "+919876543210"),
         ("  +91 98765 43210\n", "+919876543210"),
@@ -63,3 +62,25 @@ def test_what_is_not_a_number_is_refused_plainly(pasted: str) -> None:
 )
 def test_mask_shows_country_code_and_last_four(e164: str, masked: str) -> None:
     assert mask_phone(e164) == masked
+
+
+def test_a_number_without_country_code_is_refused_without_a_default_region() -> None:
+    with pytest.raises(InvalidPhoneNumber, match="Add the country code"):
+        normalise_phone("98765 43210")
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("98765 43210", "+919876543210"),
+        ("098765 43210", "+919876543210"),
+        ("91 98765 43210", "+919876543210"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_a_default_region_reads_numbers_typed_without_plus(typed: str, e164: str) -> None:
+    assert normalise_phone(typed, "IN") == e164
+
+
+def test_machine_text_with_bare_country_code_digits() -> None:
+    assert normalise_phone("919876543210", with_country_code=True) == "+919876543210"
