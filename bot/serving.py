@@ -9,6 +9,7 @@ import sys
 import tempfile
 import threading
 
+from bot.check import start_line
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
@@ -21,6 +22,7 @@ def run_serving_command(command: str, settings: Settings) -> int:
     settings.require_slack(socket_mode=command == "socket")
     settings.require_kaleyra()
     setup_logging(settings)
+    log.info("%s", start_line(settings, command))  # a token Slack refuses stops here, in one line
     runtime = build_runtime(settings)
     recovered = recover_interrupted_attempts(runtime)
     if recovered:

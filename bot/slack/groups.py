@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.check import slack_error
 from bot.resend import Requester
 from bot.store import access
 
@@ -64,7 +65,7 @@ class UserGroups:
             members = frozenset(response.get("users") or ())
         except (SlackApiError, SlackClientError, OSError) as exc:
             # Slack hiccups: keep the last known members rather than lock everyone out.
-            log.warning("usergroups.users.list failed for %s: %s", group_id, type(exc).__name__)
+            log.warning("usergroups.users.list failed for %s: %s", group_id, slack_error(exc))
             with self._lock:
                 self._refreshing.discard(group_id)
                 cached = self._members.get(group_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,3 +43,13 @@ def test_a_stale_group_answers_at_once_and_is_refreshed_behind(
     while not groups.requester(MALLORY).group_ids and time.monotonic() < deadline:
         time.sleep(0.05)
     assert groups.requester(MALLORY).group_ids == {ONCALL_GROUP}
+
+
+def test_a_failed_lookup_is_logged_with_slacks_error_code(
+    fake_slack: FakeSlack, seeded: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.reject_token("xoxb-revoked")
+    groups = UserGroups(WebClient(token="xoxb-revoked", base_url=fake_slack.api_url), seeded)
+    with caplog.at_level(logging.WARNING, logger="bot.slack.groups"):
+        groups.requester(BOB)
+    assert f"usergroups.users.list failed for {ONCALL_GROUP}: invalid_auth" in caplog.messages
