@@ -33,6 +33,8 @@ from bot.store.db import (
 )
 
 log = logging.getLogger(__name__)
+_QUIET = logging.getLogger(f"{__name__}.slack_sdk")
+_QUIET.disabled = True
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 SLACK_CHECK_TIMEOUT_SECONDS = 5
@@ -66,12 +68,20 @@ class SlackIdentity:
         return f"workspace {self.team} ({self.team_id}) as @{self.user} ({self.user_id})"
 
 
+def _client(settings: Settings, token: str | None = None) -> WebClient:
+    # No retries, and slack_sdk's own error lines silenced: a failure here becomes one line of ours.
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=SLACK_CHECK_TIMEOUT_SECONDS,
+        logger=_QUIET,
+        retry_handlers=[],
+    )
+
+
 def slack_identity(settings: Settings) -> SlackIdentity:
     """`auth.test` with the bot token; raises SlackApiError when Slack answers with an error."""
-    client = WebClient(
-        token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url, timeout=SLACK_CHECK_TIMEOUT_SECONDS
-    )
-    response = client.auth_test()
+    response = _client(settings, settings.slack_bot_token.reveal()).auth_test()
     header = next((v for k, v in response.headers.items() if k.lower() == "x-oauth-scopes"), None)
     scopes = frozenset(filter(None, (s.strip() for s in header.split(",")))) if header is not None else None
     return SlackIdentity(
@@ -85,8 +95,7 @@ def slack_identity(settings: Settings) -> SlackIdentity:
 
 def check_app_token(settings: Settings) -> None:
     """`apps.connections.open` with the app-level token: what Socket Mode itself calls first."""
-    client = WebClient(base_url=settings.slack_api_url, timeout=SLACK_CHECK_TIMEOUT_SECONDS)
-    client.apps_connections_open(app_token=settings.slack_app_token.reveal())
+    _client(settings).apps_connections_open(app_token=settings.slack_app_token.reveal())
 
 
 def manifest_scopes() -> frozenset[str]:

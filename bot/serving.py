@@ -22,8 +22,8 @@ def run_serving_command(command: str, settings: Settings) -> int:
     settings.require_slack(socket_mode=command == "socket")
     settings.require_kaleyra()
     setup_logging(settings)
-    log.info("%s", start_line(settings, command))  # a token Slack refuses stops here, in one line
     runtime = build_runtime(settings)
+    log.info("%s", start_line(settings, command))  # a token Slack refuses stops here, in one line
     recovered = recover_interrupted_attempts(runtime)
     if recovered:
         log.warning("marked %s interrupted attempts as unknown", recovered)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from bot.cli_args import build_parser
 from tests.cli.conftest import bot, migrated_store, one_error_line
 from tests.fakes.kaleyra import unused_port
@@ -16,6 +20,28 @@ def run_ok(workdir: Path, env: dict[str, str], *args: str) -> str:
     done = bot(workdir, env, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+@pytest.fixture
+def operator(
+    workdir: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., str]:
+    """`python -m bot ARGS` in this process (a new interpreter per command is seconds on a busy machine)."""
+    monkeypatch.chdir(workdir)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    migrated_store(workdir).dispose()
+
+    def run(*args: str, **extra_env: str) -> str:
+        with monkeypatch.context() as scoped:
+            for name, value in extra_env.items():
+                scoped.setenv(name, value)
+            code = main(list(args))
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return out
+
+    return run
 
 
 def test_the_cli_from_a_subdirectory_uses_the_projects_env_and_database(workdir: Path, env: dict[str, str]) -> None:
@@ -47,67 +73,61 @@ def test_database_errors_name_the_database_and_where_its_url_came_from(workdir: 
     assert not missing_dir.exists()
 
 
-def test_lists_are_tables_with_headers_and_json(workdir: Path, env: dict[str, str]) -> None:
-    migrated_store(workdir).dispose()
-    run_ok(workdir, env, "waba", "add", WABA, "--name", WABA_NAME)
-    run_ok(workdir, env, "waba", "add", OTHER_WABA, "--name", "Beta Foods", "--sid", "HXBETA00EU", "--region", "eu")
-    for args in (
-        ("grant", ALICE, WABA),
-        ("grant", BOB, OTHER_WABA),
-        ("grant", ONCALL_GROUP, "*"),
-        ("admin", "add", BOB),
-    ):
-        run_ok(workdir, env, *args)
-    run_ok(workdir, env, "waba", "remove", OTHER_WABA)
+def test_lists_are_tables_with_headers_and_json(operator: Callable[..., str]) -> None:
+    operator("waba", "add", WABA, "--name", WABA_NAME)
+    operator("waba", "add", OTHER_WABA, "--name", "Beta Foods", "--sid", "HXBETA00EU", "--region", "eu")
+    for args in (("grant", ALICE, WABA), ("grant", BOB, OTHER_WABA), ("grant", ONCALL_GROUP, "*")):
+        operator(*args)
+    operator("admin", "add", BOB)
+    operator("waba", "remove", OTHER_WABA)
 
-    header, *rows = run_ok(workdir, env, "waba", "list").splitlines()
+    header, *rows = operator("waba", "list").splitlines()
     assert header.split() == ["waba_id", "name", "kaleyra_sid", "region"]
     assert len(rows) == 1 and rows[0].split()[0] == WABA
 
-    table = run_ok(workdir, env, "grants").splitlines()
+    table = operator("grants").splitlines()
     assert table[0].split()[:3] == ["principal", "waba_id", "waba_name"]
     # Columns line up: every row's WABA id starts where the header's does.
     column = table[0].index("waba_id")
     assert all(line[column:].split()[0] in (WABA, OTHER_WABA, "*") for line in table[1:])
-    grants = json.loads(run_ok(workdir, env, "grants", "--json"))
+    grants = json.loads(operator("grants", "--json"))
     names = {g["principal"]: g["waba_name"] for g in grants}
     assert names[ALICE] == WABA_NAME and names[ONCALL_GROUP] == "every WABA"
     assert names[BOB].startswith("(removed WABA")
 
-    admins = json.loads(run_ok(workdir, {**env, "ADMIN_USER_IDS": "U0ROOT"}, "admins", "--json"))
+    admins = json.loads(operator("admins", "--json", ADMIN_USER_IDS="U0ROOT"))
     assert [(a["user"], a["source"]) for a in admins] == [(BOB, "admin add"), ("U0ROOT", "ADMIN_USER_IDS")]
-    assert json.loads(run_ok(workdir, env, "waba", "list", "--json"))[0]["waba_id"] == WABA
-    assert json.loads(run_ok(workdir, env, "audit", "--json")) == []
+    assert json.loads(operator("waba", "list", "--json"))[0]["waba_id"] == WABA
+    assert json.loads(operator("audit", "--json")) == []
 
 
-def test_audit_filters_by_waba_user_phone_and_time(workdir: Path, env: dict[str, str]) -> None:
-    migrated_store(workdir).dispose()
+def test_audit_filters_by_waba_user_phone_and_time(operator: Callable[..., str]) -> None:
     for args in (
         ("waba", "add", WABA, "--name", WABA_NAME),
         ("waba", "add", OTHER_WABA, "--name", "Beta Foods"),
         ("grant", ALICE, "*"),
         ("grant", BOB, "*"),
     ):
-        run_ok(workdir, env, *args)
+        operator(*args)
     retry = ("retry", "--phone-number-id", PHONE_NUMBER_ID)
-    bot(workdir, env, *retry, "--as", ALICE, "--waba", WABA, "--phone", PHONE)
-    bot(workdir, env, *retry, "--as", BOB, "--waba", OTHER_WABA, "--phone", "+44 20 7946 0958")
+    operator(*retry, "--as", ALICE, "--waba", WABA, "--phone", PHONE)
+    operator(*retry, "--as", BOB, "--waba", OTHER_WABA, "--phone", "+44 20 7946 0958")
 
     def audited(*args: str) -> list[tuple[str, str]]:
-        return [(r["user"], r["waba_id"]) for r in json.loads(run_ok(workdir, env, "audit", "--json", *args))]
+        return [(r["user"], r["waba_id"]) for r in json.loads(operator("audit", "--json", *args))]
 
     assert audited("--waba", WABA) == [(ALICE, WABA)]
     assert audited("--user", BOB) == [(BOB, OTHER_WABA)]
     assert audited("--phone", "+91 98765 43210") == [(ALICE, WABA)]
     assert audited("--since", "1h") == [(BOB, OTHER_WABA), (ALICE, WABA)]
     assert audited("--since", "2999-01-01") == []
-    assert [a["action"] for a in json.loads(run_ok(workdir, env, "audit", "--admin", "--json", "--since", "1d"))] == [
+    assert [a["action"] for a in json.loads(operator("audit", "--admin", "--json", "--since", "1d"))] == [
         "grant",
         "grant",
         "waba_add",
         "waba_add",
     ]
-    header, *_ = run_ok(workdir, env, "audit", "--admin").splitlines()
+    header, *_ = operator("audit", "--admin").splitlines()
     assert header.split() == ["at", "actor", "action", "detail"]
 
 
