@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, is_kaleyra_sid, load_settings
 from bot.kaleyra import OutcomeKind, parse_response
 from bot.store import wabas
 from bot.store.db import (
@@ -178,7 +178,7 @@ def run_checks() -> list[Check]:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        return [Check("settings", False, "; ".join(exc.problems)), Check("others", False, "skipped: fix settings")]
+        return [Check("settings", False, "; ".join(exc.problems) + " (the other checks need the settings)")]
     return list(_checks(settings))
 
 
@@ -256,13 +256,16 @@ def _socket(settings: Settings) -> Check:
 def probe_kaleyra(settings: Settings, sid: str, base_url: str, waba_id: str) -> Check:
     """Whether Kaleyra answers over TLS and accepts the SID and key, by a request that cannot send an OTP.
 
-    The probe is a GET to "Get Phone Number Details" (…/whatsapp/<waba_id>/number), which only
-    reads. An OTP goes out only on a POST to …/number/retry_otp (or …/number/add); a GET to
-    another path cannot reach either, whatever Kaleyra does with it. A bad-payload POST to
-    retry_otp would also be refused, but only if Kaleyra validated before sending: not a bet to make
-    with a real person's phone.
+    The probe is a GET to "Get Phone Number Details" (…/whatsapp/<waba_id>/number, see
+    developers.kaleyra.io/docs/wa-v2-get-phone-number-details), which only reads. An OTP goes out
+    only on a POST to …/number/retry_otp (or …/number/add); a GET to another path cannot reach
+    either, whatever Kaleyra does with it. A bad-payload POST to retry_otp would also be refused,
+    but only if Kaleyra validated before sending: not a bet to make with a real person's phone.
     """
     name = f"kaleyra {sid}"
+    if not is_kaleyra_sid(sid):
+        # Stored before SIDs were checked: never put it in a URL that carries the API key.
+        return Check(name, False, f"WABA {waba_id} has a SID that is not Kaleyra's: fix it with `waba add --sid`")
     url = f"{base_url}/v2/{sid}/whatsapp/{waba_id}/number"
     transport = "over TLS" if base_url.startswith("https://") else "over plain http (loopback)"
     try:
