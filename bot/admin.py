@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.config import KALEYRA_REGIONS
+from bot.config import KALEYRA_REGIONS, is_kaleyra_sid
 from bot.principals import USER_ID, is_principal
 from bot.request import ID_DIGITS
 from bot.store import access, wabas
@@ -39,6 +39,9 @@ def add_waba(session: Session, actor: str, waba_id: str, name: str, sid: str | N
     name = name.strip()
     if not name or len(name) > 200:
         raise AdminError("give the WABA a name of 1 to 200 characters, e.g. --name 'Acme Retail'")
+    if sid is not None and not is_kaleyra_sid(sid):
+        # The SID becomes part of the URL that carries the API key: nothing but Kaleyra's shape.
+        raise AdminError(f"{sid!r} is not a Kaleyra SID: uppercase letters and digits, e.g. HXAP16XXXXXX97IN")
     if region is not None and region not in KALEYRA_REGIONS:
         raise AdminError(f"region must be one of {', '.join(KALEYRA_REGIONS)}")
     known = wabas.get_waba(session, waba_id) is not None

@@ -195,7 +195,7 @@ def _valid_phone(candidate: str, tries: list[int]) -> str | None:
             return None
         tries[0] -= 1
         try:
-            return normalise_phone(candidate[:end])
+            return normalise_phone(candidate[:end], with_country_code=True)
         except ValueError:
             continue
     return None

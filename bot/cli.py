@@ -8,91 +8,55 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import admin
-from bot.config import KALEYRA_REGIONS, ConfigError, Settings, load_settings
+from bot import admin, listings
+from bot.check import StartRefused, run_checks
+from bot.cli_args import build_parser
+from bot.config import ConfigError, Settings, load_settings
 from bot.explain import explain
 from bot.logs import setup_logging
-from bot.phone import mask_phone
+from bot.phone import InvalidPhoneNumber, normalise_phone
 from bot.request import ResendRequest
 from bot.resend import Origin, Requester
 from bot.runtime import Runtime, build_runtime
-from bot.store import access, wabas
-from bot.store.admin_log import recent_admin_actions
-from bot.store.attempts import AttemptFilter, recent_attempts
-from bot.store.db import StoreError, make_engine, upgrade
-from bot.store.models import AdminAction, Attempt
+from bot.store.attempts import AttemptFilter
+from bot.store.db import (
+    StoreError,
+    check_sqlite_directory,
+    current_revision,
+    database_error,
+    describe_url,
+    make_engine,
+    upgrade,
+)
 
 
 class CliError(Exception):
     """One line for the operator; the command exits non-zero."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """Argument errors as one `error: …` line, like every other error (subcommands inherit it)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="resend-otp-bot", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    commands.add_parser("serve", help="serve Slack's HTTP requests on $PORT")
-    commands.add_parser("socket", help="run over Slack Socket Mode (SLACK_APP_TOKEN)")
-    db = commands.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
-    db.add_parser("upgrade", help="migrate the database to the latest schema")
-
-    waba = commands.add_parser("waba", help="the WABAs the bot knows").add_subparsers(dest="action", required=True)
-    waba_add = waba.add_parser("add", help="add or rename a WABA")
-    waba_add.add_argument("waba_id")
-    waba_add.add_argument("--name", required=True)
-    waba_add.add_argument("--sid", help="a Kaleyra SID other than KALEYRA_SID, for this WABA")
-    waba_add.add_argument("--region", choices=KALEYRA_REGIONS, help="a Kaleyra pod other than KALEYRA_REGION")
-    waba.add_parser("list", help="list the WABAs")
-    waba.add_parser("remove", help="forget a WABA").add_argument("waba_id")
-
-    for name, text in (("grant", "let a user or group resend for a WABA"), ("revoke", "take a grant back")):
-        sub = commands.add_parser(name, help=text)
-        sub.add_argument("principal", help="Slack user id (U…/W…) or user group id (S…)")
-        sub.add_argument("waba_id", help="a WABA id, or * for every WABA")
-    commands.add_parser("grants", help="list grants").add_argument("principal", nargs="?")
-
-    admins = commands.add_parser("admin", help="the store's admins").add_subparsers(dest="action", required=True)
-    admins.add_parser("add", help="make a Slack user an admin").add_argument("user")
-    admins.add_parser("remove", help="remove an admin").add_argument("user")
-    commands.add_parser("admins", help="list admins")
-
-    retry = commands.add_parser("retry", help="resend an OTP, as a Slack user, from a terminal")
-    retry.add_argument("--as", dest="user", required=True, help="the Slack user id the resend is for")
-    retry.add_argument("--group", action="append", default=[], help="a user group the user belongs to")
-    retry.add_argument("--waba", required=True)
-    retry.add_argument("--phone-number-id", required=True)
-    retry.add_argument("--phone", required=True, help="with country code, e.g. '+91 98765 43210'")
-    retry.add_argument("--via", choices=("sms", "voice"), default="sms", type=str.lower)
-
-    audit = commands.add_parser("audit", help="recent attempts (or admin changes)")
-    audit.add_argument("--limit", type=int, default=20)
-    audit.add_argument("--json", action="store_true", help="one JSON array, for scripts")
-    audit.add_argument("--admin", action="store_true", help="show admin changes instead of attempts")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args)
     try:
-        settings = load_settings()
+        settings = load_settings(command=args.command)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    try:
         return _run(args, settings)
-    except (ConfigError, StoreError, CliError, admin.AdminError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as exc:
-        print(f"error: the database failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}", file=sys.stderr)
-        return 1
+    except (StoreError, SQLAlchemyError) as exc:
+        return _fail(database_error(exc, settings.database_url, settings.database_url_source))
+    except (CliError, admin.AdminError, StartRefused) as exc:
+        return _fail(str(exc))
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,14 +68,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     setup_logging(settings)
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     if args.command == "db":
-        engine = make_engine(settings.database_url)
-        try:
-            print(f"database at revision {upgrade(engine)}")
-        except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
-        return 0
-    if args.command == "retry":
-        settings.require_kaleyra()
+        return _upgrade(settings)
     runtime = build_runtime(settings)
     handler = _HANDLERS[(args.command, getattr(args, "action", None))]
     try:
@@ -119,6 +76,35 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         # Close the pooled connection now: `main` is also called in-process (tests, scripts).
         runtime.close()
+
+
+def _upgrade(settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        check_sqlite_directory(engine)
+        before = current_revision(engine)
+        after = upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot migrate: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    database = f"{describe_url(engine)} ({settings.database_url_source})"
+    if before == after:
+        print(f"{database} was already at revision {after}: nothing to migrate")
+    else:
+        print(f"migrated {database} from {f'revision {before}' if before else 'empty'} to revision {after}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    checks = run_checks()
+    if args.json:
+        print(json.dumps([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks], indent=2))
+    else:
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            print(f"{'ok' if c.ok else 'FAIL':<4}  {c.name:<{width}}  {c.detail}")
+    return 0 if all(c.ok for c in checks) else 1
 
 
 def _actor() -> str:
@@ -136,37 +122,25 @@ def _change(apply: Callable[..., str]) -> Callable[[Runtime, argparse.Namespace]
     return run
 
 
-def _list_wabas(runtime: Runtime, _args: argparse.Namespace) -> int:
+def _list_wabas(runtime: Runtime, args: argparse.Namespace) -> int:
     with runtime.sessions() as session:
-        rows = wabas.list_wabas(session)
-        for waba in rows:
-            extra = " ".join(f"{k}={v}" for k, v in (("sid", waba.kaleyra_sid), ("region", waba.kaleyra_region)) if v)
-            print(f"{waba.id}\t{waba.name}\t{extra}".rstrip())
-    if not rows:
-        print("no WABAs yet: add one with `waba add WABA_ID --name NAME`")
+        rows = listings.waba_rows(session)
+    print(listings.render(rows, as_json=args.json, empty="no WABAs yet: add one with `waba add WABA_ID --name NAME`"))
     return 0
 
 
 def _list_grants(runtime: Runtime, args: argparse.Namespace) -> int:
     with runtime.sessions() as session:
-        rows = access.list_grants(session, args.principal)
-        for grant in rows:
-            print(f"{grant.principal}\t{grant.waba_id}\tby {grant.granted_by} at {grant.created_at:%Y-%m-%d %H:%M}")
-    if not rows:
-        print("no grants" + (f" for {args.principal}" if args.principal else ""))
+        rows = listings.grant_rows(session, args.principal)
+    empty = "no grants" + (f" for {args.principal}" if args.principal else ": add one with `grant PRINCIPAL WABA_ID`")
+    print(listings.render(rows, as_json=args.json, empty=empty))
     return 0
 
 
-def _list_admins(runtime: Runtime, _args: argparse.Namespace) -> int:
+def _list_admins(runtime: Runtime, args: argparse.Namespace) -> int:
     with runtime.sessions() as session:
-        rows = access.list_admins(session)
-        for row in rows:
-            print(f"{row.user_id}\tadded by {row.added_by} at {row.created_at:%Y-%m-%d %H:%M}")
-    env_admins = sorted(runtime.settings.admin_user_ids)
-    if env_admins:
-        print(f"from ADMIN_USER_IDS: {', '.join(env_admins)}")
-    if not rows and not env_admins:
-        print("no admins: add one with `admin add USER`")
+        rows = listings.admin_rows(session, runtime.settings.admin_user_ids)
+    print(listings.render(rows, as_json=args.json, empty="no admins: add one with `admin add USER`"))
     return 0
 
 
@@ -181,42 +155,30 @@ def _retry(runtime: Runtime, args: argparse.Namespace) -> int:
 def _audit(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CliError("--limit must be at least 1")
+    try:
+        since = listings.parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.admin and (args.waba or args.user or args.phone):
+        raise CliError("--waba, --user and --phone narrow attempts; with --admin only --since and --limit apply")
     with runtime.sessions() as session:
         if args.admin:
-            rows = [_admin_row(a) for a in recent_admin_actions(session, args.limit)]
+            rows = listings.admin_action_rows(session, args.limit, since)
         else:
-            rows = [_attempt_row(a) for a in recent_attempts(session, AttemptFilter(), args.limit)]
-    if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif not rows:
-        print("nothing audited yet")
-    else:
-        print("  ".join(rows[0]))
-        for row in rows:
-            print("  ".join(str(v) if v is not None else "-" for v in row.values()))
+            rows = listings.attempt_rows(session, _attempt_filter(runtime, args, since), args.limit)
+    print(listings.render(rows, as_json=args.json, empty="nothing audited" + (" that matches" if since else " yet")))
     return 0
 
 
-def _attempt_row(a: Attempt) -> dict[str, object]:
-    return {
-        "id": a.id,
-        "at": a.created_at.isoformat(timespec="seconds"),
-        "user": a.user_id,
-        "surface": a.surface,
-        "waba_id": a.waba_id,
-        "phone_number": mask_phone(a.phone_number),
-        "via": a.verification,
-        "status": a.status,
-        "code": a.code,
-        "http_status": a.http_status,
-        "latency_ms": a.latency_ms,
-        "delivery": a.delivery,
-        "dry_run": a.dry_run,
-    }
-
-
-def _admin_row(a: AdminAction) -> dict[str, object]:
-    return {"at": a.created_at.isoformat(timespec="seconds"), "actor": a.actor, "action": a.action, "detail": a.detail}
+def _attempt_filter(runtime: Runtime, args: argparse.Namespace, since: datetime | None) -> AttemptFilter:
+    phone = None
+    if args.phone:
+        try:
+            phone = normalise_phone(args.phone, runtime.settings.default_phone_region)
+        except InvalidPhoneNumber as exc:
+            raise CliError(f"--phone: {exc}") from None
+    users = frozenset({args.user}) if args.user else None
+    return AttemptFilter(user_ids=users, phone_number=phone, waba_id=args.waba, since=since)
 
 
 _HANDLERS: dict[tuple[str, str | None], Callable[[Runtime, argparse.Namespace], int]] = {

@@ -17,23 +17,32 @@ class InvalidPhoneNumber(ValueError):
     """A number that cannot be a real phone number; the message says why."""
 
 
-def normalise_phone(text: str) -> str:
-    """Return the E.164 form (``+919876543210``) of a pasted number with its country code."""
+def normalise_phone(text: str, region: str | None = None, *, with_country_code: bool = False) -> str:
+    """Return the E.164 form (``+919876543210``) of a pasted number.
+
+    A number written without ``+`` or ``00`` is read in `region` (DEFAULT_PHONE_REGION) and refused
+    without one: guessing would turn 98765 43210 into an Iranian number. `with_country_code` is for
+    machine-written text (alerts) whose bare digits start with the country code.
+    """
     compact = _SEPARATORS.sub("", text.strip())
     if not compact:
         raise InvalidPhoneNumber("Enter the number with its country code, e.g. +91 98765 43210.")
     if compact.startswith("00"):
         compact = "+" + compact[2:]
-    elif not compact.startswith("+"):
-        compact = "+" + compact
-    if not compact[1:].isdigit() or not compact[1:].isascii():
+    digits = compact.removeprefix("+")
+    if not digits.isdigit() or not digits.isascii():
         raise InvalidPhoneNumber("A phone number has only digits after the +, e.g. +91 98765 43210.")
+    if not compact.startswith("+") and with_country_code:
+        compact = "+" + compact
+    if not compact.startswith("+") and region is None:
+        raise InvalidPhoneNumber("Add the country code: write the number with + or 00, e.g. +91 98765 43210.")
     try:
-        parsed = phonenumbers.parse(compact, None)
+        parsed = phonenumbers.parse(compact, None if compact.startswith("+") else region)
     except phonenumbers.NumberParseException:
         raise InvalidPhoneNumber("That is not a phone number with a country code, e.g. +91 98765 43210.") from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumber(f"{mask_phone(compact)} is not a valid number; check the country code and digits.")
+        shown = mask_phone(compact) if compact.startswith("+") else mask_tail(compact)
+        raise InvalidPhoneNumber(f"{shown} is not a valid number; check the country code and digits.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -38,8 +38,11 @@ class ValidRequest:
     verification: Verification
 
 
-def validate(request: ResendRequest) -> ValidRequest | dict[str, str]:
-    """Check the fields' shapes; errors are keyed by field (the modal's block ids)."""
+def validate(request: ResendRequest, phone_region: str | None = None) -> ValidRequest | dict[str, str]:
+    """Check the fields' shapes; errors are keyed by field (the modal's block ids).
+
+    `phone_region` (DEFAULT_PHONE_REGION) reads numbers typed without a country code.
+    """
     errors: dict[str, str] = {}
     waba_id = request.waba_id.strip()
     phone_number_id = request.phone_number_id.strip()
@@ -51,7 +54,7 @@ def validate(request: ResendRequest) -> ValidRequest | dict[str, str]:
         )
     phone_number = ""
     try:
-        phone_number = normalise_phone(request.phone_number)
+        phone_number = normalise_phone(request.phone_number, phone_region)
     except InvalidPhoneNumber as exc:
         errors[PHONE_NUMBER_FIELD] = str(exc)
     verification = (request.verification or "SMS").strip().upper()

@@ -117,7 +117,7 @@ class Resender:
             Status.REFUSED_INVALID, requester, request, dry_run=self._settings.kaleyra_dry_run, surface=origin.surface
         )
         audit = _audit_fields(requester, origin, request)
-        checked = validate(request)
+        checked = validate(request, self._settings.default_phone_region)
         try:
             with self._sessions.begin() as session:
                 if not isinstance(checked, ValidRequest):

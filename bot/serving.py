@@ -10,6 +10,7 @@ import tempfile
 import threading
 from typing import TYPE_CHECKING
 
+from bot.check import start_line
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
@@ -27,6 +28,7 @@ def run_serving_command(command: str, settings: Settings) -> int:
     settings.require_kaleyra()
     setup_logging(settings)
     runtime = build_runtime(settings)
+    log.info("%s", start_line(settings, command))  # a token Slack refuses stops here, in one line
     recovered = recover_interrupted_attempts(runtime)
     if recovered:
         log.warning("marked %s interrupted attempts as unknown", recovered)

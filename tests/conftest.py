@@ -1,20 +1,24 @@
 """Shared fixtures: a fresh database per test (SQLite and PostgreSQL), settings, fakes, a runtime.
 
-Every database test runs twice: on a SQLite file in tmp_path and on PostgreSQL at
-127.0.0.1:5432 (database `test`, user `postgres`, trust auth) in a schema of its own,
-created and dropped here. PostgreSQL being down fails those tests: CI starts it.
+Every database test runs twice: on a SQLite file in tmp_path and on PostgreSQL in a schema of its
+own, created and dropped here. PostgreSQL is TEST_DATABASE_URL when set (a SQLAlchemy or libpq URL),
+else 127.0.0.1:5432 (database `test`, user `postgres`, trust auth). When TEST_DATABASE_URL is unset
+and nothing answers there, the PostgreSQL tests are skipped with one reason; under CI=true (.ci/run
+starts PostgreSQL) or with TEST_DATABASE_URL set, a PostgreSQL that does not answer fails them.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings, load_settings
@@ -38,8 +42,54 @@ from tests.support import (
     FakeClock,
 )
 
-POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+_POSTGRES = make_url(os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = _POSTGRES.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+POSTGRES_DSN = _POSTGRES.set(drivername="postgresql").render_as_string(hide_password=False)
+POSTGRES_SHOWN = _POSTGRES.render_as_string(hide_password=True)
+
+
+@functools.cache
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used, once per session (a host that never answers costs 3 s a try)."""
+    try:
+        psycopg.connect(POSTGRES_DSN, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        return f"PostgreSQL at {POSTGRES_SHOWN} is not answering ({str(exc).strip().splitlines()[0]})"
+    return None
+
+
+def postgres_required() -> bool:
+    """CI starts PostgreSQL, and an explicit TEST_DATABASE_URL means "test on this one": never skip then."""
+    return os.environ.get("CI") == "true" or bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_url") == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the PostgreSQL tests out, said once, when PostgreSQL is down and nobody asked for it."""
+    if postgres_required() or not any(map(_needs_postgres, items)) or postgres_unavailable() is None:
+        return
+    left_out = [item for item in items if _needs_postgres(item)]
+    items[:] = [item for item in items if not _needs_postgres(item)]
+    config.hook.pytest_deselected(items=left_out)
+    config.stash[_LEFT_OUT] = len(left_out)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    left_out = config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        terminalreporter.write_line(
+            f"{left_out} PostgreSQL tests NOT RUN: {postgres_unavailable()}; "
+            "set TEST_DATABASE_URL or start PostgreSQL to run them",
+            yellow=True,
+            bold=True,
+        )
 
 
 @pytest.fixture
@@ -59,11 +109,12 @@ def clock() -> FakeClock:
 def postgres_schema(prefix: str = "test") -> Iterator[str]:
     """A SQLAlchemy URL to a fresh schema of its own in the `test` database, dropped afterwards."""
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
+    with psycopg.connect(POSTGRES_DSN, autocommit=True, connect_timeout=3) as admin:
         admin.execute(f'CREATE SCHEMA "{schema}"')
         try:
             # search_path holds only this schema: tables and alembic_version land in it.
-            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+            url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+            yield url.render_as_string(hide_password=False)
         finally:
             # A connection still inside a transaction would block the drop forever.
             admin.execute("SET lock_timeout = '10s'")
@@ -76,13 +127,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    with ExitStack() as schema:
-        try:
-            url = schema.enter_context(postgres_schema())
-        except psycopg.OperationalError as exc:
-            pytest.fail(
-                f"PostgreSQL at 127.0.0.1:5432 is not answering ({exc}); start it (.ci/run does)", pytrace=False
-            )
+    reason = postgres_unavailable()
+    if reason is not None:
+        pytest.fail(f"{reason}; start it (.ci/run does) or point TEST_DATABASE_URL at one", pytrace=False)
+    with postgres_schema() as url:
         yield url
 
 

@@ -132,3 +132,101 @@ def test_dotenv_fills_gaps_and_the_real_environment_wins(tmp_path: Path, monkeyp
     assert settings.kaleyra_sid == "HXFROMDOTENV"
     assert settings.otp_cooldown_seconds == 90
     assert os.environ["OTP_COOLDOWN_SECONDS"] == "90"
+
+
+def test_every_missing_and_malformed_setting_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"OTP_COOLDOWN_SECONDS": "soon", "KALEYRA_REGION": "us"}, dotenv=False, command="serve")
+
+    message = str(caught.value)
+    named = ("OTP_COOLDOWN_SECONDS", "KALEYRA_REGION", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "KALEYRA_SID")
+    for name in (*named, "KALEYRA_API_KEY"):
+        assert name in message
+    assert message.startswith("6 settings need fixing")
+
+
+def test_an_empty_env_file_names_all_four_credentials_in_one_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=\nKALEYRA_SID=\n")
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "KALEYRA_SID", "KALEYRA_API_KEY", "KALEYRA_DRY_RUN"):
+        monkeypatch.delenv(name, raising=False)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(command="serve")
+
+    assert len(caught.value.problems) == 4
+    assert str(tmp_path / ".env") in str(caught.value)
+
+
+@pytest.mark.parametrize("sid", ["../../v1/x?y=", "HXAP16/97IN", "hxap16xx97in", "HX AP16"])
+def test_a_sid_that_is_not_kaleyras_shape_is_refused(sid: str) -> None:
+    with pytest.raises(ConfigError, match="KALEYRA_SID"):
+        load_settings({"KALEYRA_SID": sid}, dotenv=False)
+
+
+@pytest.mark.parametrize("name", ["KALEYRA_BASE_URL", "SLACK_API_URL"])
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://proxy.example.com/", True),
+        ("http://127.0.0.1:8080/", True),
+        ("http://127.9.9.9/", True),
+        ("http://[::1]:9000/", True),
+        ("http://localhost:9000/", True),
+        ("http://proxy.example.com/", False),
+        ("http://10.0.0.5/", False),
+        ("ftp://127.0.0.1/", False),
+        ("https:///nohost", False),
+    ],
+)
+def test_credentials_only_travel_over_https_except_to_loopback(name: str, url: str, accepted: bool) -> None:
+    if accepted:
+        load_settings({name: url}, dotenv=False)
+        return
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: url}, dotenv=False)
+
+
+def test_an_xoxb_token_as_the_app_token_is_named() -> None:
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN.*bot token"):
+        load_settings({"SLACK_APP_TOKEN": "xoxb-123"}, dotenv=False)
+
+
+def test_default_phone_region_is_a_country() -> None:
+    assert load_settings({"DEFAULT_PHONE_REGION": "in"}, dotenv=False).default_phone_region == "IN"
+    assert load_settings({}, dotenv=False).default_phone_region is None
+    with pytest.raises(ConfigError, match="DEFAULT_PHONE_REGION"):
+        load_settings({"DEFAULT_PHONE_REGION": "India"}, dotenv=False)
+
+
+def test_a_subdirectory_finds_the_env_file_above_and_shares_its_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("OTP_COOLDOWN_SECONDS=45\n")
+    below = tmp_path / "a" / "b"
+    below.mkdir(parents=True)
+    monkeypatch.chdir(below)
+    for name in ("OTP_COOLDOWN_SECONDS", "DATABASE_URL"):
+        monkeypatch.setenv(name, "placeholder")
+        monkeypatch.delenv(name)
+
+    settings = load_settings()
+
+    assert settings.otp_cooldown_seconds == 45
+    assert settings.database_url == f"sqlite:///{tmp_path / 'resend_otp.db'}"
+    assert settings.database_url_source.startswith("the default")
+
+
+def test_a_relative_sqlite_path_in_env_is_beside_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///data/bot.db\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    monkeypatch.setenv("DATABASE_URL", "placeholder")
+    monkeypatch.delenv("DATABASE_URL")
+
+    settings = load_settings()
+
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'bot.db'}"
+    assert settings.database_url_source == f"DATABASE_URL in {tmp_path / '.env'}"

@@ -16,7 +16,6 @@ NBSP = "\u00a0"
         ("+91 98765-43210", "+919876543210"),
         ("+91 98765 43210", "+919876543210"),
         ("0091 98765 43210", "+919876543210"),
-        ("919876543210", "+919876543210"),
         ("(+91) 98765.43210", "+919876543210"),
         (f"+91{NBSP}98765{NBSP}43210", "+919876543210"),
         ("  +91 98765 43210\n", "+919876543210"),
@@ -72,3 +71,25 @@ def test_masking_a_number_parses_it_once_however_often_it_is_shown() -> None:
     for _ in range(5):
         assert mask_phone("+919876543211") == "+91\u2022\u2022\u2022\u2022\u2022\u20223211"
     assert mask_phone.cache_info().hits == 4
+
+
+def test_a_number_without_country_code_is_refused_without_a_default_region() -> None:
+    with pytest.raises(InvalidPhoneNumber, match="Add the country code"):
+        normalise_phone("98765 43210")
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("98765 43210", "+919876543210"),
+        ("098765 43210", "+919876543210"),
+        ("91 98765 43210", "+919876543210"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_a_default_region_reads_numbers_typed_without_plus(typed: str, e164: str) -> None:
+    assert normalise_phone(typed, "IN") == e164
+
+
+def test_machine_text_with_bare_country_code_digits() -> None:
+    assert normalise_phone("919876543210", with_country_code=True) == "+919876543210"

@@ -35,7 +35,7 @@ def create_app(runtime: Runtime) -> tuple[RequestLoggingApp, SlackDeps]:
         resender=runtime.resender,
         client=client,
         groups=UserGroups(client, runtime.service),
-        delivery=Delivery(client, runtime.service),
+        delivery=Delivery(client, runtime.service, settings),
         quick=Background("slack", QUICK_WORKERS, answering),
         resends=Background("resend", RESEND_WORKERS, answering),
         answering=answering,

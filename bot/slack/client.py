@@ -91,8 +91,8 @@ class SlackClient:
 
 
 def error_code(exc: BaseException) -> str:
-    """Slack's error code for a failed call (`not_in_channel`, `invalid_auth`…), else the failure's kind."""
+    """Slack's error code for a failed call (`not_in_channel`, `invalid_auth`…), else what kept it from an answer."""
     response: Any = getattr(exc, "response", None)
     if response is not None and hasattr(response, "get"):
-        return str(response.get("error") or "unknown_error")
-    return type(exc).__name__
+        return str(response.get("error") or f"HTTP {getattr(response, 'status_code', '?')}")
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

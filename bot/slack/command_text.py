@@ -54,7 +54,11 @@ _ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba"}
 
 
 def parse_command(text: str) -> Command:
-    """Decide what a `/resend-otp …` asks for; bad text says which part and how to write it."""
+    """Decide what a `/resend-otp …` asks for; bad text says which part and how to write it.
+
+    Parts are told apart by what they look like, not only by position: a phone number starts with
+    + or 00, ids are digits, and a first word that is neither a command nor an id is not a resend.
+    """
     text = html.unescape(text or "").strip()
     words = text.split()
     if not words:
@@ -69,12 +73,28 @@ def parse_command(text: str) -> Command:
     return _parse_inline(words)
 
 
+def _looks_like_phone(word: str) -> bool:
+    return word.startswith(("+", "00", "(+"))
+
+
 def _parse_inline(words: list[str]) -> Inline | Malformed:
     via = "SMS"
     if len(words) > 1 and words[-1].lower() in _VIA:
         via = _VIA[words.pop().lower()]
+    if _looks_like_phone(words[0]):
+        return Malformed(f"Missing the WABA id and the phone number id before the phone number. Write: `{USAGE}`")
+    if not words[0].isdigit():
+        return Malformed(
+            "That is not something `/resend-otp` knows. `/resend-otp help` lists what it does; "
+            f"to resend, write: `{USAGE}`"
+        )
     if len(words) == 1:
         return Malformed(f"Missing the phone number id and the phone number. Write: `{USAGE}`")
+    if _looks_like_phone(words[1]):
+        return Malformed(
+            "Missing the phone number id (the digits Kaleyra returned when the number was added), "
+            f"between the WABA id and the phone number. Write: `{USAGE}`"
+        )
     if len(words) == 2:
         return Malformed(f"Missing the phone number (with its country code). Write: `{USAGE}`")
     return Inline(ResendRequest(words[0], words[1], " ".join(words[2:]), via))

@@ -16,6 +16,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import Settings
+from bot.endpoints import is_slack_hook_url
 from bot.metrics import DELIVERY_FALLBACKS
 from bot.resend import ResendResult
 from bot.service import Service
@@ -96,9 +98,10 @@ class Announcement:
 
 
 class Delivery:
-    def __init__(self, client: SlackClient, service: Service) -> None:
+    def __init__(self, client: SlackClient, service: Service, settings: Settings) -> None:
         self._client = client
         self._service = service
+        self._settings = settings
 
     def announce(self, destination: Destination, started: ResendResult) -> Announcement | None:
         """Post the parent message a command's outcome will be threaded under."""
@@ -188,6 +191,10 @@ class Delivery:
             log.warning("cannot update the parent message: %s", error_code(exc))
 
     def _respond(self, response_url: str, text: str, blocks: Sequence[Block]) -> bool:
+        # A response_url can come back from a tampered private_metadata: only Slack's hooks get posts.
+        if not is_slack_hook_url(response_url, self._settings):
+            log.warning("refused to post to a response_url that is not Slack's")
+            return False
         try:
             return self._client.respond(response_url, text, blocks)
         except _SLACK_ERRORS as exc:

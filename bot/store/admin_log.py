@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,8 @@ def log_admin_action(session: Session, actor: str, action: str, detail: str) -> 
     session.add(AdminAction(actor=actor, action=action, detail=detail))
 
 
-def recent_admin_actions(session: Session, limit: int = 20) -> list[AdminAction]:
+def recent_admin_actions(session: Session, limit: int = 20, since: datetime | None = None) -> list[AdminAction]:
     query = select(AdminAction).order_by(AdminAction.created_at.desc(), AdminAction.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(AdminAction.created_at >= since)
     return list(session.scalars(query))

@@ -20,6 +20,7 @@ class AttemptFilter:
     waba_ids: frozenset[str] | None = None
     phone_number: str | None = None
     waba_id: str | None = None
+    since: datetime | None = None
 
 
 def start_attempt(session: Session, **fields: object) -> Attempt:
@@ -62,6 +63,8 @@ def recent_attempts(session: Session, narrow: AttemptFilter, limit: int = 20) ->
         query = query.where(Attempt.phone_number == narrow.phone_number)
     if narrow.waba_id is not None:
         query = query.where(Attempt.waba_id == narrow.waba_id)
+    if narrow.since is not None:
+        query = query.where(Attempt.created_at >= narrow.since)
     return list(session.scalars(query))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,7 @@ def upgrade(engine: Engine) -> str | None:
     """Migrate to head; return the revision reached."""
     from alembic import command
 
+    check_sqlite_directory(engine)
     command.upgrade(alembic_config(engine), "head")
     return current_revision(engine)
 
@@ -102,12 +104,35 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file an engine opens; None for another database or an in-memory one."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    return Path(database) if database and database != ":memory:" else None
+
+
+def check_sqlite_directory(engine: Engine) -> None:
+    """Name the path when SQLite could not create its file there (it only says "unable to open")."""
+    path = sqlite_file(engine)
+    if path is None:
+        return
+    if not path.parent.is_dir():
+        raise StoreError(f"cannot create the SQLite file {path}: the directory {path.parent} does not exist")
+    # WAL mode writes -wal and -shm files beside the database, so the directory must be writable.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"cannot write the SQLite file {path}: the directory {path.parent} is not writable by this user"
+        )
+
+
 def ensure_migrated(engine: Engine) -> None:
     """Refuse a database that is unreachable or not at the latest migration."""
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if database and database != ":memory:" and not Path(database).exists() and Path(database).parent.is_dir():
+    check_sqlite_directory(engine)
+    path = sqlite_file(engine)
+    if path is not None and not path.exists():
         # Connecting would create an empty file that then looks like a database to the operator.
-        raise StoreError(f"the database ({database}) is not migrated (no file yet): run `python -m bot db upgrade`")
+        raise StoreError(
+            f"the database ({describe_url(engine)}) is not migrated (no file yet): run `python -m bot db upgrade`"
+        )
     try:
         current = current_revision(engine)
     except SQLAlchemyError as exc:
@@ -121,6 +146,13 @@ def ensure_migrated(engine: Engine) -> None:
 
 def describe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
+
+
+def database_error(exc: Exception, database_url: str, source: str) -> str:
+    """One line for any database failure: what failed, the database (password hidden), where its URL came from."""
+    what = str(exc) if isinstance(exc, StoreError) else f"the database failed: {_short(exc)}"
+    url = make_url(database_url).render_as_string(hide_password=True)
+    return f"{what} [{'' if url in what else url + ', '}from {source}]"
 
 
 def _short(exc: Exception) -> str:

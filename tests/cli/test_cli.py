@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.store import access, wabas
-from bot.store.db import make_engine, make_sessions, upgrade
+from bot.store.db import make_sessions
 from bot.store.models import AdminAction, Attempt, Grant, Waba
+from tests.cli.conftest import FULL_DIGITS, bot, migrated_store, one_error_line
 from tests.fakes.kaleyra import FakeKaleyra
-from tests.serve_process import run_cli
 from tests.support import (
     ALICE,
     KALEYRA_API_KEY,
@@ -28,50 +25,6 @@ from tests.support import (
     WABA,
     WABA_NAME,
 )
-
-FULL_DIGITS = PHONE.removeprefix("+91")
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    """An empty working directory: no .env, and the default SQLite file lands here."""
-    path = tmp_path / "ops"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def env(workdir: Path, fake_kaleyra: FakeKaleyra) -> dict[str, str]:
-    """Only what an operator would export; nothing inherited from the developer's shell."""
-    return {
-        "PATH": os.environ["PATH"],
-        "HOME": str(workdir),
-        "USER": "operator",
-        "PYTHONIOENCODING": "utf-8",
-        "KALEYRA_SID": KALEYRA_SID,
-        "KALEYRA_API_KEY": KALEYRA_API_KEY,
-        "KALEYRA_BASE_URL": fake_kaleyra.base_url,
-        "KALEYRA_TIMEOUT_SECONDS": "5",
-    }
-
-
-def bot(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(args, workdir, env)
-
-
-def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode != 0, done.stdout
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in done.stderr
-    return lines[0]
-
-
-def migrated_store(workdir: Path):
-    engine = make_engine(f"sqlite:///{workdir / 'resend_otp.db'}")
-    upgrade(engine)
-    return engine
 
 
 def test_operator_adds_a_waba_grants_it_resends_and_audits(
@@ -151,6 +104,9 @@ BAD_ARGUMENTS = [
     (("waba", "add", "\uff17\uff16\uff16", "--name", "Acme"), "not a WABA id"),
     (("waba", "add", WABA, "--name", " "), "name"),
     (("audit", "--limit", "0"), "--limit"),
+    (("audit", "--since", "yesterday"), "--since"),
+    (("audit", "--phone", "98765 43210"), "Add the country code"),
+    (("waba", "add", WABA, "--name", "Acme", "--sid", "../../v1/x?y="), "not a Kaleyra SID"),
     ((*RETRY, "--phone", PHONE, "--via", "fax"), "--via"),
     (RETRY, "--phone"),
 ]

@@ -22,6 +22,8 @@ from tests.fakes.server import LoopbackServer, TrackedHandler, hard_close
 __all__ = ["FakeKaleyra", "RecordedRequest", "SCENARIOS", "unused_port"]
 
 _ROUTE = re.compile(r"^/v2/(?P<sid>[^/]+)/whatsapp/(?P<waba>[^/]+)/number/retry_otp/?$")
+# "Get Phone Number Details": GET, read-only; `python -m bot check` probes the credentials with it.
+_NUMBERS_ROUTE = re.compile(r"^/v2/(?P<sid>[^/]+)/whatsapp/(?P<waba>[^/]+)/number/?$")
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _REQUIRED_KEYS = ("id", "phone_number", "type_verification")
 
@@ -221,6 +223,13 @@ class FakeKaleyra(LoopbackServer):
         """Sleep unless the server stops first; False means "stopping, give up"."""
         return seconds <= 0 or not self._stopping.wait(seconds)
 
+    def _numbers_answer(self, sid: str, waba: str, headers: dict[str, str]) -> dict[str, Any]:
+        if headers.get("api-key") != self.api_key or sid != self.sid:
+            return _RBC001
+        if waba not in self.wabas:
+            return _WA401
+        return {"code": "WA200", "message": "Request Processed Successfully", "data": [], "error": {}}
+
     def _default_answer(self, sid: str, waba: str, headers: dict[str, str], payload: Any) -> dict[str, Any]:
         if headers.get("api-key") != self.api_key or sid != self.sid:
             return _RBC001
@@ -281,6 +290,11 @@ def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
             self._since = fake._record(RecordedRequest(self.command, self.path, headers, body, parsed))
 
             path = self.path.split("?", 1)[0]
+            numbers = _NUMBERS_ROUTE.match(path)
+            if numbers is not None and self.command == "GET":
+                answer = fake._numbers_answer(numbers["sid"], numbers["waba"], headers)
+                self._send_json(_STATUS_BY_CODE[answer["code"]], answer)
+                return
             match = _ROUTE.match(path)
             if match is None or self.command != "POST":
                 self._send_json(404, {"error": "not found", "path": path})

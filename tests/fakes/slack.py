@@ -14,8 +14,11 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import yaml
 
 from tests.fakes.server import LoopbackServer, TrackedHandler, hard_close
 
@@ -28,6 +31,10 @@ _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "unfurls"
 TEAM_ID = "T1"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
+# What a workspace that installed the app from manifest.yml grants the bot token.
+MANIFEST_SCOPES: tuple[str, ...] = tuple(
+    yaml.safe_load((Path(__file__).resolve().parents[2] / "manifest.yml").read_text())["oauth_config"]["scopes"]["bot"]
+)
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,18 @@ def _decode_params(query: str, content_type: str, body: bytes) -> dict[str, Any]
 class FakeSlack(LoopbackServer):
     """Real HTTP server on 127.0.0.1 that answers like the Slack Web API."""
 
-    def __init__(self, *, usergroups: dict[str, list[str]] | None = None, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        usergroups: dict[str, list[str]] | None = None,
+        scopes: tuple[str, ...] = MANIFEST_SCOPES,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         super().__init__(tls=tls)
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
+        # Sent in every answer's x-oauth-scopes header, as Slack does for the token used.
+        self.scopes = scopes
+        self._rejected_tokens: set[str] = set()
         self.calls: list[SlackCall] = []
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
@@ -96,6 +112,11 @@ class FakeSlack(LoopbackServer):
         fault = _Fault(200, {"ok": False, "error": error}, {})
         with self._lock:
             self._faults[method].extend([fault] * times)
+
+    def reject_token(self, token: str) -> None:
+        """Answer every call made with `token` `invalid_auth`, as Slack does for a revoked token."""
+        with self._lock:
+            self._rejected_tokens.add(token)
 
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         fault = _Fault(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
@@ -145,6 +166,10 @@ class FakeSlack(LoopbackServer):
         with self._lock:
             queue = self._faults.get(method)
             return queue.popleft() if queue else None
+
+    def _is_rejected(self, token: str) -> bool:
+        with self._lock:
+            return token in self._rejected_tokens
 
     def _delay_for(self, method: str) -> float:
         with self._lock:
@@ -288,12 +313,15 @@ def _make_handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 return
 
             fault = fake._take_fault(method)
+            token = headers.get("authorization", "").removeprefix("Bearer ") or str(params.get("token", ""))
             if fault is not None:
                 status, answer, extra = fault.status, fault.body, fault.headers
-            elif not headers.get("authorization", "").startswith("Bearer ") and not params.get("token"):
+            elif not token:
                 status, answer, extra = 200, {"ok": False, "error": "not_authed"}, {}
+            elif fake._is_rejected(token):
+                status, answer, extra = 200, {"ok": False, "error": "invalid_auth"}, {}
             else:
-                status, answer, extra = 200, fake._answer(method, params), {}
+                status, answer, extra = 200, fake._answer(method, params), {"x-oauth-scopes": ",".join(fake.scopes)}
             # Recorded before answering, so once the client holds its answer the
             # call is already visible to wait_for(); received_at predates any delay.
             fake._record(SlackCall(method, params, headers, received_at, status, url.path))

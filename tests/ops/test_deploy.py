@@ -41,5 +41,6 @@ def test_release_phase_migrates_the_url_a_managed_postgresql_hands_out(
     )
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("database at revision")
+    assert done.stdout.startswith("migrated postgresql+psycopg://")
+    assert "(DATABASE_URL in the environment) from empty to revision" in done.stdout
     assert {"wabas", "grants", "cooldown_claims", "attempts"} <= set(inspect(engines()).get_table_names())

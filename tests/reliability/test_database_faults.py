@@ -51,7 +51,7 @@ def test_serve_without_a_usable_database_prints_one_line_and_exits_non_zero(
     database_url, says = {
         "refused": (f"postgresql+psycopg://postgres@127.0.0.1:{unused_port()}/test", "cannot reach the database"),
         "silent": (f"postgresql+psycopg://postgres@127.0.0.1:{silent_server}/test", "cannot reach the database"),
-        "missing_directory": (f"sqlite:///{tmp_path}/no/such/dir/bot.db", "cannot reach the database"),
+        "missing_directory": (f"sqlite:///{tmp_path}/no/such/dir/bot.db", f"{tmp_path}/no/such/dir does not exist"),
         "not_migrated": (f"sqlite:///{tmp_path}/empty.db", "python -m bot db upgrade"),
     }[fault]
     started = time.monotonic()

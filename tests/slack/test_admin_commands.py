@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,7 +176,7 @@ def test_waba_and_grant_changes_are_all_audited_in_the_store_and_the_cli(admin_b
     # What an operator reads: when, who, what, newest first.
     header, *lines = cli(bot, tmp_path, "audit", "--admin").splitlines()
     assert header.split() == ["at", "actor", "action", "detail"]
-    rows = [line.split("  ") for line in lines]
+    rows = [re.split(r"\s{2,}", line) for line in lines]
     assert [tuple(row[1:]) for row in reversed(rows)] == expected
     for row in rows:
         assert datetime.fromisoformat(row[0]) > datetime.now(UTC) - timedelta(minutes=5)

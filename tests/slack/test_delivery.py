@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests import slack_requests
 from tests.fakes.kaleyra import unused_port
+from tests.fakes.slack import FakeSlack
 from tests.slack.conftest import SlackBot, attempts, open_modal
 from tests.support import ALICE, PHONE_NUMBER_ID, PHONE_PASTED, WABA
 
@@ -88,3 +91,19 @@ def test_a_rate_limited_post_is_retried_after_retry_after_and_lands_in_the_threa
     assert "thread_ts" not in parent.params and "WA200" in reply.params["text"]
     assert delivery_recorded(bot) == "channel"
     assert bot.slack.calls_to("chat.postEphemeral") == [] and bot.slack.calls_to("response_url") == []
+
+
+def test_a_forged_response_url_in_the_form_gets_no_post(bot: SlackBot) -> None:
+    # private_metadata travels through the client: one pointing the outcome elsewhere is ignored.
+    bot.send(slack_requests.slash_command("", user_id=ALICE, channel_id="D0ALICE"))
+    (opened,) = bot.slack.wait_for("views.open")
+    view = dict(opened.params["view"])
+    with FakeSlack() as attacker:  # a server that would take the post, on another port
+        view["private_metadata"] = json.dumps({"s": "command", "r": attacker.response_url("collect")})
+        values = slack_requests.state_values(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
+        assert bot.send(slack_requests.view_submission(view, user_id=ALICE, values=values)).status_code == 200
+        bot.settle()
+        assert attacker.calls == []
+    # The outcome still reaches Alice, by DM.
+    (dm,) = [c for c in bot.slack.calls_to("chat.postMessage") if c.params.get("channel", "").startswith("D")]
+    assert "OTP sent" in dm.params["text"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import load_settings
@@ -45,3 +47,14 @@ def test_a_stale_group_answers_at_once_and_is_refreshed_behind(
     while not groups.requester(MALLORY).group_ids and time.monotonic() < deadline:
         time.sleep(0.05)
     assert groups.requester(MALLORY).group_ids == {ONCALL_GROUP}
+
+
+def test_a_failed_lookup_is_logged_with_slacks_error_code(
+    fake_slack: FakeSlack, seeded: sessionmaker[Session], caplog: pytest.LogCaptureFixture, network: NetworkLoop
+) -> None:
+    fake_slack.reject_token("xoxb-revoked")
+    service = Service(load_settings({"DATABASE_URL": "sqlite://"}, dotenv=False), seeded)
+    groups = UserGroups(SlackClient(network, token="xoxb-revoked", base_url=fake_slack.api_url), service)
+    with caplog.at_level(logging.WARNING, logger="bot.slack.groups"):
+        groups.requester(BOB)
+    assert f"usergroups.users.list failed for {ONCALL_GROUP}: invalid_auth" in caplog.messages

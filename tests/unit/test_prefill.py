@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.alerts import extract_alert_fields
 from bot.slack.listeners.shortcuts.resend_from_alert import prefill_from
 
-ALERT = {"text": "OTP not received: WABA 766000000002, WABA 766000000001, phone number id 678997654321098, +91 98765 43210"}
+ALERT = {
+    "text": "OTP not received: WABA 766000000002, WABA 766000000001, phone number id 678997654321098, +91 98765 43210"
+}
 
 
 def test_a_waba_the_person_may_use_is_preferred() -> None:

@@ -415,3 +415,16 @@ def test_twenty_people_asking_at_once_send_one_otp(
     (winner,) = [r.requester.user_id for r in results if r.status == "sent"]
     assert {r.held.user_id for r in results if r.held} == {winner}
     assert len(audit_rows(seeded)) == 20
+
+
+def test_a_number_without_country_code_uses_default_phone_region_or_is_refused(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra
+) -> None:
+    refused = resend(make_resender(), phone_number="98765 43210")
+    assert refused.status == "refused_invalid"
+    assert "Add the country code" in refused.field_errors["phone_number"]
+    assert fake_kaleyra.requests == []
+
+    assert resend(make_resender(DEFAULT_PHONE_REGION="IN"), phone_number="98765 43210").status == "sent"
+    (sent,) = fake_kaleyra.requests
+    assert sent.json["phone_number"] == PHONE
