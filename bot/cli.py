@@ -51,11 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="migrate the database to the latest schema")
 
     waba = commands.add_parser("waba", help="the WABAs the bot knows").add_subparsers(dest="action", required=True)
-    waba_add = waba.add_parser("add", help="add or rename a WABA")
+    waba_add = waba.add_parser("add", help="add a WABA, or change only the given fields of a known one")
     waba_add.add_argument("waba_id")
-    waba_add.add_argument("--name", required=True)
-    waba_add.add_argument("--sid", help="a Kaleyra SID other than KALEYRA_SID, for this WABA")
-    waba_add.add_argument("--region", choices=KALEYRA_REGIONS, help="a Kaleyra pod other than KALEYRA_REGION")
+    waba_add.add_argument("--name", help="required for a new WABA")
+    waba_add.add_argument("--sid", help="a Kaleyra SID other than KALEYRA_SID, for this WABA ('' for KALEYRA_SID)")
+    waba_add.add_argument(
+        "--region", choices=(*KALEYRA_REGIONS, ""), help="a Kaleyra pod other than KALEYRA_REGION ('' for it)"
+    )
     waba.add_parser("list", help="list the WABAs")
     waba.add_parser("remove", help="forget a WABA").add_argument("waba_id")
 
