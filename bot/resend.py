@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
+from bot.logs import held_secrets
 from bot.observe import observe
 from bot.phone import mask_phone
 from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
 from bot.store import access, attempts, cooldown, wabas
 from bot.store.attempts import PENDING
 from bot.store.models import utcnow
+from bot.untrusted import clean_outcome
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class Resender:
         self._sessions = sessions
         self._kaleyra = kaleyra
         self._clock = clock
+        self._secrets = held_secrets(settings)
 
     def resend(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult:
         """The whole use case: start, then finish when nothing refused it."""
@@ -149,7 +152,8 @@ class Resender:
             sid=started.kaleyra_sid,
             base_url=self._settings.kaleyra_url_for(started.kaleyra_region),
         )
-        return self._complete(started, outcome)
+        # Before anything reads it: Kaleyra's answer may echo a secret or carry a forged log line.
+        return self._complete(started, clean_outcome(outcome, self._secrets))
 
     def _start_in(
         self, session: Session, result: ResendResult, audit: dict[str, object], checked: ValidRequest

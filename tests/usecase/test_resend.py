@@ -387,3 +387,50 @@ def test_twenty_people_asking_at_once_send_one_otp(
     (winner,) = [r.requester.user_id for r in results if r.status == "sent"]
     assert {r.held.user_id for r in results if r.held} == {winner}
     assert len(audit_rows(seeded)) == 20
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("WA200\n2026-03-01 09:30:00 INFO bot.resend: resend sent [code=WA200]", id="forged-log-line"),
+        pytest.param("WA200" + "0" * 200, id="longer-than-its-column"),
+        pytest.param("wa200", id="not-kaleyras-shape"),
+    ],
+)
+def test_a_code_that_is_not_kaleyras_shape_is_an_unexpected_response_and_completes_the_attempt(
+    make_resender: Callable[..., Resender],
+    fake_kaleyra: FakeKaleyra,
+    seeded: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+    code: str,
+) -> None:
+    fake_kaleyra.answer(200, {"code": code, "message": "Request Processed Successfully"})
+    with caplog.at_level(logging.INFO):
+        result = resend(make_resender())
+
+    assert result.status == "unexpected_response"
+    assert "could not read" in explain(result).as_text() and code not in explain(result).as_text()
+    (row,) = audit_rows(seeded)
+    assert (row.status, row.code, row.http_status) == ("unexpected_response", None, 200)
+    assert row.completed_at is not None
+    assert not [r for r in caplog.records if code in r.getMessage() or code == getattr(r, "code", None)]
+
+
+def test_kaleyras_text_is_one_line_cut_and_free_of_every_secret_the_bot_holds(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra, seeded: sessionmaker[Session]
+) -> None:
+    secrets = {"SLACK_BOT_TOKEN": "xoxb-echoed-token-42", "SLACK_SIGNING_SECRET": "echoed-signing-secret"}
+    message = f"bad key {KALEYRA_API_KEY}\r\nINFO forged {secrets['SLACK_BOT_TOKEN']} " + "x" * 5000
+    errors = {f"phone_number\n{n}": f"{secrets['SLACK_SIGNING_SECRET']}\u202e" for n in range(50)}
+    fake_kaleyra.answer(400, {"code": "WA400", "message": message, "error": errors})
+    result = resend(make_resender(**secrets))
+
+    assert result.status == "bad_request" and result.kaleyra is not None
+    shown = explain(result).as_text()
+    (row,) = audit_rows(seeded)
+    stored = row.message or ""
+    for secret in (KALEYRA_API_KEY, *secrets.values()):
+        assert secret not in shown and secret not in stored
+    assert stored.startswith("bad key [redacted] INFO forged [redacted] xxx") and len(stored) <= 300
+    assert "\n" not in stored and "\u202e" not in shown and len(shown) < 2000
+    assert len(result.kaleyra.field_errors) <= 5
