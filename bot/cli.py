@@ -217,6 +217,8 @@ def _attempt_row(a: Attempt) -> dict[str, object]:
         "latency_ms": a.latency_ms,
         "delivery": a.delivery,
         "dry_run": a.dry_run,
+        # Refusals beyond the person's burst, counted on this row rather than written one each.
+        "repeats": a.repeats,
     }
 
 

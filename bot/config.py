@@ -61,6 +61,7 @@ class Settings:
     kaleyra_timeout_seconds: float = 20.0
     kaleyra_dry_run: bool = False
     otp_cooldown_seconds: int = 60
+    resends_per_user_per_hour: int = 30
     admin_user_ids: frozenset[str] = frozenset()
     port: int = 3000
     web_concurrency: int = 1
@@ -131,6 +132,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         kaleyra_timeout_seconds=_number(env, "KALEYRA_TIMEOUT_SECONDS", 20.0, float, minimum=1),
         kaleyra_dry_run=_flag(env, "KALEYRA_DRY_RUN"),
         otp_cooldown_seconds=_number(env, "OTP_COOLDOWN_SECONDS", 60, int, minimum=0),
+        resends_per_user_per_hour=_number(env, "RESENDS_PER_USER_PER_HOUR", 30, int, minimum=0),
         admin_user_ids=frozenset(filter(None, map(str.strip, env.get("ADMIN_USER_IDS", "").split(",")))),
         port=_number(env, "PORT", 3000, int, minimum=1),
         web_concurrency=_number(env, "WEB_CONCURRENCY", 1, int, minimum=1),

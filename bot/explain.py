@@ -155,6 +155,13 @@ def _explain_refusal(result: ResendResult, style: Style) -> Explanation:
                 f"Try again after {style.time(held.expires_at)}.",
                 "COOLDOWN",
             )
+        case Refusal.RATE_LIMITED if result.retry_at is not None:
+            return Explanation(
+                ":stopwatch:",
+                "Nothing was sent: you have reached the limit of resends per person per hour.",
+                f"The next one is possible after {style.time(result.retry_at)}.",
+                "RATE_LIMITED",
+            )
         case Refusal.NOT_ALLOWED:
             return Explanation(":no_entry:", "Nothing was sent: not allowed.", details, "NOT_ALLOWED")
         case Refusal.STORE_UNAVAILABLE:

@@ -20,7 +20,7 @@ from bot.logs import held_secrets
 from bot.observe import observe
 from bot.phone import mask_phone
 from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
-from bot.store import access, attempts, cooldown, wabas
+from bot.store import access, attempts, cooldown, limits, wabas
 from bot.store.attempts import PENDING
 from bot.store.models import utcnow
 from bot.untrusted import clean_outcome
@@ -32,6 +32,7 @@ class Refusal(StrEnum):
     INVALID = "refused_invalid"
     NOT_ALLOWED = "refused_not_allowed"
     COOLDOWN = "refused_cooldown"
+    RATE_LIMITED = "refused_rate_limited"
     STORE_UNAVAILABLE = "store_unavailable"
 
 
@@ -167,6 +168,8 @@ class Resender:
         if not access.may_use(session, result.requester.principals, waba.id):
             message = f"You may not resend OTPs for {waba.name} ({waba.id}): ask an admin for access."
             return _refuse(session, result, audit, Refusal.NOT_ALLOWED, {WABA_FIELD: message})
+        if limited := self._over_limit(session, result):
+            return _refuse(session, limited, audit, Refusal.RATE_LIMITED, dict(limited.field_errors))
         claim = None
         if self._settings.otp_cooldown_seconds > 0:
             taken = cooldown.claim_cooldown(
@@ -187,6 +190,21 @@ class Resender:
         status = DRY_RUN if dry_run else PENDING
         result = replace(result, status=status, attempt_id=attempt.id)
         return Started(result, attempt.id, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
+
+    def _over_limit(self, session: Session, result: ResendResult) -> ResendResult | None:
+        """The refusal when this person used up RESENDS_PER_USER_PER_HOUR; None when they may go on."""
+        per_hour = self._settings.resends_per_user_per_hour
+        if per_hour == 0:
+            return None
+        # Counted by the id as audited (cut to its column, as `_audit_fields` does).
+        retry_at = limits.next_resend_at(session, result.requester.user_id[:64], self._clock(), per_hour)
+        if retry_at is None:
+            return None
+        message = (
+            f"You have made {per_hour} resends in the last hour, the most one person may. "
+            f"The next is possible after {retry_at:%H:%M:%S} UTC."
+        )
+        return replace(result, retry_at=retry_at, field_errors={PHONE_NUMBER_FIELD: message})
 
     def _complete(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
         """Record the outcome; give the cooldown back when nothing can have been sent."""

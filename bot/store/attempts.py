@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.store import limits
 from bot.store.models import Attempt, utcnow
 
 PENDING = "pending"
@@ -32,7 +33,14 @@ def start_attempt(session: Session, **fields: object) -> Attempt:
 
 
 def record_refusal(session: Session, status: str, message: str, **fields: object) -> Attempt:
+    """Audit a refusal: a row of its own, or beyond the person's burst one more on their last of its kind."""
     now = utcnow()
+    folded = limits.refusal_to_fold_into(session, str(fields["user_id"]), status, now)
+    if folded is not None:
+        folded.repeats += 1
+        folded.completed_at = now
+        session.flush()
+        return folded
     attempt = Attempt(status=status, message=message, created_at=now, completed_at=now, **fields)
     session.add(attempt)
     session.flush()

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +57,11 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def dialect_insert(session: Session) -> Any:
+    """The INSERT with `on_conflict_do_update` for the session's database (PostgreSQL or SQLite)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -86,7 +92,7 @@ def upgrade(engine: Engine) -> str | None:
 # The revision `serve` and every CLI command expect. Asking Alembic would import it (every
 # dialect's DDL, Mako: ~0.17 s of start-up CPU); tests/store/test_migrations.py fails when a new
 # migration is added without this being moved to it.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0003_trust"
 
 
 def head_revision() -> str:

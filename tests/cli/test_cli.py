@@ -121,6 +121,7 @@ def test_operator_adds_a_waba_grants_it_resends_and_audits(
         "latency_ms",
         "delivery",
         "dry_run",
+        "repeats",
     ]
     for shown in (ALICE, WABA, PHONE_MASKED, "VOICE", "sent", "WA200"):
         assert shown in line

@@ -65,6 +65,38 @@ def test_twenty_commands_for_one_number_across_two_processes_make_one_kaleyra_ca
     assert statuses_in_audit == ["refused_cooldown"] * (len(USERS) - 1) + ["sent"]
 
 
+def test_one_persons_limit_holds_across_two_processes(
+    database_url: str, slack_fakes: Fakes, start_serve: Callable[..., ServeProcess]
+) -> None:
+    slack, kaleyra = slack_fakes
+    seed_store(database_url)
+    environment = bot_environment(slack, kaleyra, database_url, RESENDS_PER_USER_PER_HOUR="3")
+    servers = [start_serve(**environment), start_serve(**environment)]
+    for server in servers:
+        server.wait_healthy()
+
+    numbers = [f"+91 98765 4{n:04d}" for n in range(10)]
+    commands = [
+        (
+            servers[n % 2],
+            slack_requests.slash_command(
+                f"{WABA} {PHONE_NUMBER_ID} {number}", user_id=ALICE, response_url=slack.response_url(f"r{n}")
+            ),
+        )
+        for n, number in enumerate(numbers)
+    ]
+    with ThreadPoolExecutor(max_workers=len(commands)) as senders:
+        statuses = list(senders.map(lambda job: job[0].send(job[1]).status_code, commands))
+    assert statuses == [200] * len(commands)
+
+    told = slack.wait_for("response_url", len(numbers) - 3, timeout=15)
+    assert all("limit of resends per person per hour" in said(call) for call in told)
+    slack.wait_for("chat.postMessage", 3, where=is_reply, timeout=15)
+    assert len(kaleyra.requests) == 3
+    statuses_in_audit = sorted(a.status for a in attempts_at(database_url))
+    assert statuses_in_audit == ["refused_rate_limited"] * (len(numbers) - 3) + ["sent"] * 3
+
+
 def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unknown(
     database_url: str,
     slack_fakes: Fakes,
