@@ -11,6 +11,7 @@ import threading
 
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.recovery import announce_interrupted_at_start
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def run_serving_command(command: str, settings: Settings) -> int:
     recovered = recover_interrupted_attempts(runtime)
     if recovered:
         log.warning("marked %s interrupted attempts as unknown", recovered)
+    announce_interrupted_at_start(settings, runtime.sessions)
     if command == "socket":
         return run_socket_mode(runtime)
     runtime.engine.dispose()

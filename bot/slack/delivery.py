@@ -21,7 +21,7 @@ from bot.metrics import DELIVERY_FALLBACKS
 from bot.resend import ResendResult
 from bot.slack.blocks import announcement_text, as_dicts, final_status, outcome_blocks, outcome_text
 from bot.slack.retries import retry_handlers
-from bot.store.attempts import record_delivery
+from bot.store.attempts import record_delivery, record_parent
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,15 @@ class Delivery:
         except _SLACK_ERRORS as exc:
             log.info("cannot announce in %s (%s); the outcome will use a fallback", destination.channel_id, _why(exc))
             return None
-        return Announcement(str(response["channel"]), str(response["ts"]))
+        announcement = Announcement(str(response["channel"]), str(response["ts"]))
+        if started.attempt_id is not None:
+            try:
+                with self._sessions.begin() as session:
+                    record_parent(session, started.attempt_id, announcement.channel_id, announcement.ts)
+            except SQLAlchemyError:
+                # Only a crash during the call needs it: the outcome is delivered without it.
+                log.exception("could not record the parent message of attempt %s", started.attempt_id)
+        return announcement
 
     def deliver(self, destination: Destination, result: ResendResult, announcement: Announcement | None) -> str:
         """Post the outcome; returns where it went, also recorded on the attempt."""

@@ -59,6 +59,22 @@ def record_delivery(session: Session, attempt_id: int, delivery: str, thread_ts:
     session.execute(update(Attempt).where(Attempt.id == attempt_id).values(**values))
 
 
+def record_parent(session: Session, attempt_id: int, channel_id: str, ts: str) -> None:
+    """The "sending…" message a command's outcome will be threaded under, to fix up if the bot dies first."""
+    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(parent_channel_id=channel_id, parent_ts=ts))
+
+
+def interrupted_parents(session: Session, limit: int = 50) -> list[Attempt]:
+    """Attempts a crash left `unknown` whose parent message still says "sending…" (no outcome went out)."""
+    query = (
+        select(Attempt)
+        .where(Attempt.status == UNKNOWN, Attempt.parent_ts.is_not(None), Attempt.delivery.is_(None))
+        .order_by(Attempt.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def recent_attempts(session: Session, narrow: AttemptFilter, limit: int = 20) -> list[Attempt]:
     query = select(Attempt).order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)
     if narrow.user_ids is not None or narrow.waba_ids is not None:
