@@ -109,7 +109,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     setup_logging(settings)
     logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     if args.command == "db":
-        engine = make_engine(settings.database_url)
+        # A migration may rewrite a large table: it is not held to a Slack request's timeouts.
+        engine = make_engine(settings.database_url, bounded=False)
         try:
             print(f"database at revision {upgrade(engine)}")
         except SQLAlchemyError as exc:

@@ -167,8 +167,9 @@ def _explain_refusal(result: ResendResult, style: Style) -> Explanation:
         case Refusal.STORE_UNAVAILABLE:
             return Explanation(
                 ":rotating_light:",
-                "Nothing was sent: the bot's database is not answering.",
-                "Try again in a minute; if it keeps failing, tell an admin.",
+                "Nothing was sent: the bot's database is not answering in time.",
+                "It did not answer within a few seconds, so the bot stopped waiting. Try again in a minute; "
+                "if it keeps failing, tell an admin.",
                 "STORE_UNAVAILABLE",
             )
         case Refusal.INVALID:
