@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +24,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # the person is told it is not answering. Migrations (`bounded=False`) may take as long as they need.
 LOCK_TIMEOUT_SECONDS = 1
 STATEMENT_TIMEOUT_SECONDS = 2
-# SQLite's writers queue on one lock, so its wait is the longer of the two; unbounded, it is patient.
-SQLITE_BUSY_TIMEOUT_SECONDS = 2
+# SQLite's writers queue on one write lock, which a burst of them keeps busy: only work an
+# acknowledgement waits on (`answering_slack`) gives up on it, once this budget for all of that
+# work's transactions together is spent; other work waits it out.
+SQLITE_ACK_BUDGET_SECONDS = 2.0
 SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS = 30
+_ack_deadline: ContextVar[float | None] = ContextVar("ack_deadline", default=None)
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 
 
@@ -37,9 +43,10 @@ def make_engine(database_url: str, *, bounded: bool = True) -> Engine:
     `bounded`: every statement and lock wait ends within the timeouts above.
     """
     if database_url.startswith("sqlite"):
-        busy = SQLITE_BUSY_TIMEOUT_SECONDS if bounded else SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS
         engine = create_engine(
-            database_url, connect_args={"timeout": busy, "check_same_thread": False}, hide_parameters=True
+            database_url,
+            connect_args={"timeout": SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
@@ -93,7 +100,20 @@ def _bound_sqlite_statements(engine: Engine) -> None:
 _SQLITE_PROGRESS_STEPS = 10_000
 
 
+@contextmanager
+def answering_slack(budget: float = SQLITE_ACK_BUDGET_SECONDS) -> Iterator[None]:
+    """Store work a Slack acknowledgement waits on: SQLite waits for its write lock `budget` s in all."""
+    token = _ack_deadline.set(time.monotonic() + budget)
+    try:
+        yield
+    finally:
+        _ack_deadline.reset(token)
+
+
 def _begin_immediate(connection: Any) -> None:
+    deadline = _ack_deadline.get()
+    busy = SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy * 1000)}")
     # Take the write lock up front: a deferred transaction that reads, then writes, gets
     # SQLITE_BUSY at once when another writer went first, and the busy timeout can't help.
     connection.exec_driver_sql("BEGIN IMMEDIATE")

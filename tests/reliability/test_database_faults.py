@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -22,7 +21,7 @@ from bot.request import ResendRequest
 from bot.resend import Origin, Requester
 from bot.runtime import build_runtime
 from tests import slack_requests
-from tests.conftest import POSTGRES_DSN, seed_store
+from tests.conftest import holding_a_write_lock, seed_store
 from tests.fakes.kaleyra import unused_port
 from tests.reliability.conftest import TcpRelay, attempts_at, said, stored_attempts, timed_send
 from tests.serve_process import run_cli
@@ -226,22 +225,17 @@ def test_a_store_lost_after_the_ack_is_told_to_the_person(bot: SlackBot, command
     assert not bot.slack.calls_to("views.open")
 
 
-@ON_POSTGRESQL
 def test_a_database_that_hangs_on_a_lock_is_answered_inside_slacks_3_s(
-    start_bot: Callable[..., SlackBot], postgres_url: str
+    start_bot: Callable[..., SlackBot], database_url: str
 ) -> None:
-    bot = start_bot(DATABASE_URL=postgres_url)
+    bot = start_bot(DATABASE_URL=database_url)
     bot.send(slack_requests.slash_command("", user_id=ALICE))
     (opened,) = bot.slack.wait_for("views.open")
     values = slack_requests.state_values(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
     submission = slack_requests.view_submission(opened.params["view"], user_id=ALICE, values=values)
 
-    schema = postgres_url.rsplit("search_path%3D", 1)[-1]
-    with psycopg.connect(POSTGRES_DSN) as holder:
-        # Another session stuck mid-transaction with the tables the resend needs: reads wait too.
-        holder.execute(f'LOCK TABLE "{schema}".wabas, "{schema}".attempts IN ACCESS EXCLUSIVE MODE')
+    with holding_a_write_lock(bot.runtime.engine, database_url):
         response, ack = timed_send(bot, submission)
-        holder.rollback()
 
     assert response.status_code == 200 and ack < 3.0
     assert response.json()["response_action"] == "errors"

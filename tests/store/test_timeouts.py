@@ -3,19 +3,20 @@ store's bounds (so a modal's acknowledgement stays inside Slack's 3 s), on SQLit
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.store.db import LOCK_TIMEOUT_SECONDS, SQLITE_BUSY_TIMEOUT_SECONDS, STATEMENT_TIMEOUT_SECONDS
+from bot.store.db import (
+    LOCK_TIMEOUT_SECONDS,
+    SQLITE_ACK_BUDGET_SECONDS,
+    STATEMENT_TIMEOUT_SECONDS,
+    answering_slack,
+)
 from bot.store.models import utcnow
-from tests.conftest import POSTGRES_DSN
+from tests.conftest import holding_a_write_lock
 
 # Counting to a billion takes SQLite minutes; pg_sleep(30) takes 30 s: both far past the bound.
 ENDLESS = {
@@ -35,30 +36,12 @@ def test_a_statement_that_runs_on_is_cut_at_the_statement_timeout(migrated: Engi
         assert connection.execute(text("SELECT 1")).scalar() == 1
 
 
-def test_a_lock_held_elsewhere_is_given_up_on_instead_of_waited_for(migrated: Engine, database_url: str) -> None:
-    bound = SQLITE_BUSY_TIMEOUT_SECONDS if migrated.dialect.name == "sqlite" else LOCK_TIMEOUT_SECONDS
-    with holding_a_write_lock(migrated, database_url):
+def test_a_lock_held_elsewhere_is_given_up_on_while_slack_waits(migrated: Engine, database_url: str) -> None:
+    bound = SQLITE_ACK_BUDGET_SECONDS if migrated.dialect.name == "sqlite" else LOCK_TIMEOUT_SECONDS
+    with holding_a_write_lock(migrated, database_url), answering_slack():
         started = time.monotonic()
         with pytest.raises(OperationalError), migrated.begin() as connection:
             connection.execute(
                 text("INSERT INTO person_locks (user_id, touched_at) VALUES ('U0ALICE', :now)"), {"now": utcnow()}
             )
         assert time.monotonic() - started < bound + 1 < SLACK_ACK_SECONDS + 1
-
-
-@contextmanager
-def holding_a_write_lock(engine: Engine, database_url: str) -> Iterator[None]:
-    """Another process, mid-transaction, holding the lock the bot's next write needs."""
-    if engine.dialect.name == "sqlite":
-        other = sqlite3.connect(str(engine.url.database), isolation_level=None, check_same_thread=False)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            yield
-        finally:
-            other.close()
-        return
-    schema = database_url.rsplit("search_path%3D", 1)[-1]
-    with psycopg.connect(POSTGRES_DSN) as holder:
-        holder.execute(f'LOCK TABLE "{schema}".person_locks IN ACCESS EXCLUSIVE MODE')
-        yield
-        holder.rollback()

@@ -12,6 +12,7 @@ from bot.resend import Origin, ResendResult
 from bot.slack import flows, metadata
 from bot.slack.blocks import MODAL_CALLBACK_ID
 from bot.slack.deps import SlackDeps
+from bot.store.db import answering_slack
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -21,9 +22,10 @@ def register(app: App, deps: SlackDeps) -> None:
         surface, destination = metadata.decode(view.get("private_metadata"), user_id)
         request = request_from_state(view.get("state", {}).get("values", {}))
         # Authorising and claiming run before the ack: a refusal must show in the modal.
-        requester = deps.groups.requester(user_id)
         origin = Origin(surface, destination.channel_id, destination.thread_ts)
-        started = deps.runtime.resender.start(requester, origin, request)
+        with answering_slack():
+            requester = deps.groups.requester(user_id)
+            started = deps.runtime.resender.start(requester, origin, request)
         if isinstance(started, ResendResult):
             errors = dict(started.field_errors) or {WABA_FIELD: explain(started).headline}
             ack(response_action="errors", errors=errors)
