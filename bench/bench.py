@@ -123,8 +123,9 @@ def measure(database: str, url: str, plan: Plan, latency: float, workdir: Path, 
         FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency) as kaleyra,
     ):
-        # The operator's environment (WEB_CONCURRENCY, LOG_LEVEL… pass through) pointed at the fakes.
-        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True)
+        # The operator's environment (WEB_CONCURRENCY, LOG_LEVEL… pass through) pointed at the fakes;
+        # one person sends every command, so the per-person limit is off to measure resends, not refusals.
+        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True, RESENDS_PER_USER_PER_HOUR="0")
         with server.serving(env, workdir, database, figures.problems) as running:
             figures.healthy_s = running.healthy_s
             pids = running.process.pids

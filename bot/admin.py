@@ -34,20 +34,43 @@ def check_principal(principal: str) -> str:
     return principal
 
 
-def add_waba(session: Session, actor: str, waba_id: str, name: str, sid: str | None, region: str | None) -> str:
+def add_waba(session: Session, actor: str, waba_id: str, name: str | None, sid: str | None, region: str | None) -> str:
+    """Add a WABA, or change only the fields given for a known one ("" puts a SID or region back to the bot's)."""
     check_waba_id(waba_id)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise AdminError("give the WABA a name of 1 to 200 characters, e.g. --name 'Acme Retail'")
-    if sid is not None and not is_kaleyra_sid(sid):
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise AdminError("give the WABA a name of 1 to 200 characters, e.g. --name 'Acme Retail'")
+    if sid and not is_kaleyra_sid(sid):
         # The SID becomes part of the URL that carries the API key: nothing but Kaleyra's shape.
         raise AdminError(f"{sid!r} is not a Kaleyra SID: uppercase letters and digits, e.g. HXAP16XXXXXX97IN")
-    if region is not None and region not in KALEYRA_REGIONS:
+    if region and region not in KALEYRA_REGIONS:
         raise AdminError(f"region must be one of {', '.join(KALEYRA_REGIONS)}")
-    known = wabas.get_waba(session, waba_id) is not None
-    wabas.add_waba(session, waba_id, name, sid=sid, region=region)
-    log_admin_action(session, actor, "waba_update" if known else "waba_add", f"{waba_id} {name}")
-    return f"{'Updated' if known else 'Added'} WABA {waba_id} ({name})."
+    waba = wabas.get_waba(session, waba_id)
+    if waba is None:
+        if name is None:
+            raise AdminError(f"WABA {waba_id} is new: give it a name, e.g. --name 'Acme Retail'")
+        wabas.add_waba(session, waba_id, name, sid=sid, region=region)
+        log_admin_action(session, actor, "waba_add", f"{waba_id} {name}{_overrides(sid, region)}")
+        return f"Added WABA {waba_id} ({name})."
+    changes = wabas.change_waba(session, waba, name=name, sid=sid, region=region)
+    if not changes:
+        return f"WABA {waba_id} ({waba.name}) already was so; nothing changed."
+    # Old → new, so a wrong update can be put back by hand from the admin log.
+    detail = "; ".join(f"{_FIELD_LABELS[f]}: {_shown(old)} → {_shown(new)}" for f, (old, new) in changes.items())
+    log_admin_action(session, actor, "waba_update", f"{waba_id} {detail}")
+    return f"Updated WABA {waba_id} ({waba.name}): {detail}."
+
+
+_FIELD_LABELS = {"name": "name", "kaleyra_sid": "sid", "kaleyra_region": "region"}
+
+
+def _shown(value: str | None) -> str:
+    return repr(value) if value else "(the bot's default)"
+
+
+def _overrides(sid: str | None, region: str | None) -> str:
+    return "".join(f" {label}={value}" for label, value in (("sid", sid), ("region", region)) if value)
 
 
 def remove_waba(session: Session, actor: str, waba_id: str) -> str:

@@ -79,7 +79,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _upgrade(settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
+    # A migration may rewrite a large table: it is not held to a Slack request's timeouts.
+    engine = make_engine(settings.database_url, bounded=False)
     try:
         check_sqlite_directory(engine)
         before = current_revision(engine)

@@ -59,18 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     waba_add = command(
         "add",
-        "add a WABA, or rename one the bot knows",
+        "add a WABA, or change only the given fields of one the bot knows",
         "waba add 766123456789012 --name 'Acme Retail'",
         "waba add 766123456789013 --name 'Acme EU' --sid HXEU16XXXXXX11EU --region eu",
+        "waba add 766123456789013 --sid ''    # back to KALEYRA_SID",
         parent=waba,
     )
     waba_add.add_argument("waba_id", help=WABA_ID)
-    waba_add.add_argument("--name", required=True, help="what people see in Slack, e.g. 'Acme Retail'")
+    waba_add.add_argument("--name", help="what people see in Slack, e.g. 'Acme Retail' (required for a new WABA)")
     waba_add.add_argument(
-        "--sid", help="the Kaleyra SID of another Kaleyra account, when this WABA is not under KALEYRA_SID"
+        "--sid",
+        help="the Kaleyra SID of another Kaleyra account, when this WABA is not under KALEYRA_SID ('' for KALEYRA_SID)",
     )
     waba_add.add_argument(
-        "--region", choices=KALEYRA_REGIONS, help="the Kaleyra pod of that account, when not KALEYRA_REGION"
+        "--region",
+        choices=(*KALEYRA_REGIONS, ""),
+        help="the Kaleyra pod of that account, when not KALEYRA_REGION ('' for KALEYRA_REGION)",
     )
     waba_list = command("list", "list the WABAs", "waba list", "waba list --json", parent=waba)
     _json_option(waba_list)

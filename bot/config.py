@@ -84,6 +84,7 @@ class Settings:
     kaleyra_timeout_seconds: float = 20.0
     kaleyra_dry_run: bool = False
     otp_cooldown_seconds: int = 60
+    resends_per_user_per_hour: int = 30
     admin_user_ids: frozenset[str] = frozenset()
     default_phone_region: str | None = None
     port: int = 3000
@@ -200,6 +201,7 @@ class _Reader:
             kaleyra_timeout_seconds=self._number("KALEYRA_TIMEOUT_SECONDS", 20.0, float, minimum=1),
             kaleyra_dry_run=self._flag("KALEYRA_DRY_RUN"),
             otp_cooldown_seconds=self._number("OTP_COOLDOWN_SECONDS", 60, int, minimum=0),
+            resends_per_user_per_hour=self._number("RESENDS_PER_USER_PER_HOUR", 30, int, minimum=0),
             admin_user_ids=frozenset(filter(None, map(str.strip, env.get("ADMIN_USER_IDS", "").split(",")))),
             default_phone_region=self._phone_region(),
             port=self._number("PORT", 3000, int, minimum=1),

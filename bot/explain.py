@@ -130,12 +130,18 @@ def _refusal_words(result: ResendResult, style: Style) -> tuple[str, str]:
                 f"{_asker(held.user_id, result, style)} asked for an OTP to this number at "
                 f"{style.time(held.claimed_at)}. Try again after {style.time(held.expires_at)}.",
             )
+        case Status.REFUSED_RATE_LIMITED if result.retry_at is not None:
+            return (
+                "Nothing was sent: you have reached the limit of resends per person per hour.",
+                f"The next one is possible after {style.time(result.retry_at)}.",
+            )
         case Status.REFUSED_NOT_ALLOWED:
             return "Nothing was sent: not allowed.", details
         case Status.STORE_UNAVAILABLE:
             return (
-                "Nothing was sent: the bot's database is not answering.",
-                "Try again in a minute; if it keeps failing, tell an admin.",
+                "Nothing was sent: the bot's database is not answering in time.",
+                "It did not answer within a few seconds, so the bot stopped waiting. Try again in a minute; "
+                "if it keeps failing, tell an admin.",
             )
         case Status.REFUSED_INVALID:
             return "Nothing was sent: some fields need fixing.", details

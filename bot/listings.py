@@ -108,6 +108,8 @@ def attempt_rows(session: Session, narrow: AttemptFilter, limit: int) -> list[Ro
             "latency_ms": a.latency_ms,
             "delivery": a.delivery,
             "dry_run": a.dry_run,
+            # Refusals beyond the person's burst, counted on this row rather than written one each.
+            "repeats": a.repeats,
         }
         for a in recent_attempts(session, narrow, limit)
     ]

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
+from bot.logs import held_secrets
 from bot.phone import mask_phone, mask_tail
 from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
 from bot.resend_log import log_resend
 from bot.status import Status
-from bot.store import access, attempts, cooldown, wabas
+from bot.store import access, attempts, cooldown, limits, wabas
 from bot.store.models import utcnow
+from bot.untrusted import clean_outcome
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ class Resender:
         self._sessions = sessions
         self._kaleyra = kaleyra
         self._clock = clock
+        self._secrets = held_secrets(settings)
 
     def resend(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult:
         """The whole use case: start, then finish when nothing refused it."""
@@ -146,7 +149,8 @@ class Resender:
             sid=started.kaleyra_sid,
             base_url=self._settings.kaleyra_url_for(started.kaleyra_region),
         )
-        return self._complete(started, outcome)
+        # Before anything reads it: Kaleyra's answer may echo a secret or carry a forged log line.
+        return self._complete(started, clean_outcome(outcome, self._secrets))
 
     def _start_in(
         self, session: Session, result: ResendResult, audit: dict[str, object], checked: ValidRequest
@@ -163,6 +167,8 @@ class Resender:
             message = f"You may not resend OTPs for WABA {checked.waba_id}: ask an admin for access."
             return _refuse(session, result, audit, Status.REFUSED_NOT_ALLOWED, {WABA_FIELD: message})
         result = replace(result, waba_name=waba.name)
+        if limited := self._over_limit(session, result):
+            return _refuse(session, limited, audit, Status.REFUSED_RATE_LIMITED, dict(limited.field_errors))
         claim = None
         if self._settings.otp_cooldown_seconds > 0:
             taken = cooldown.claim_cooldown(
@@ -183,6 +189,21 @@ class Resender:
         status = Status.DRY_RUN if dry_run else Status.PENDING
         result = replace(result, status=status, attempt_id=attempt.id)
         return Started(result, attempt.id, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
+
+    def _over_limit(self, session: Session, result: ResendResult) -> ResendResult | None:
+        """The refusal when this person used up RESENDS_PER_USER_PER_HOUR; None when they may go on."""
+        per_hour = self._settings.resends_per_user_per_hour
+        if per_hour == 0:
+            return None
+        # Counted by the id as audited (cut to its column, as `_audit_fields` does).
+        retry_at = limits.next_resend_at(session, result.requester.user_id[:64], self._clock(), per_hour)
+        if retry_at is None:
+            return None
+        message = (
+            f"You have made {per_hour} resends in the last hour, the most one person may. "
+            f"The next is possible after {retry_at:%H:%M:%S} UTC."
+        )
+        return replace(result, retry_at=retry_at, field_errors={PHONE_NUMBER_FIELD: message})
 
     def _complete(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
         """Record the outcome; give the cooldown back when nothing can have been sent."""

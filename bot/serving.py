@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.check import start_line
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.recovery import announce_interrupted_at_start
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def run_serving_command(command: str, settings: Settings) -> int:
     recovered = recover_interrupted_attempts(runtime)
     if recovered:
         log.warning("marked %s interrupted attempts as unknown", recovered)
+    announce_interrupted_at_start(settings, runtime.sessions)
     if command == "socket":
         return run_socket_mode(runtime)
     runtime.engine.dispose()

@@ -24,6 +24,7 @@ class Status(StrEnum):
     REFUSED_INVALID = "refused_invalid"
     REFUSED_NOT_ALLOWED = "refused_not_allowed"
     REFUSED_COOLDOWN = "refused_cooldown"
+    REFUSED_RATE_LIMITED = "refused_rate_limited"
     STORE_UNAVAILABLE = "store_unavailable"
     # The audit's own: a call in progress, a dry run, a call a crash interrupted.
     PENDING = "pending"
@@ -62,7 +63,13 @@ class Status(StrEnum):
 
 _MAY_HAVE_SENT = frozenset({Status.SENT, Status.UPSTREAM_ERROR, Status.TIMEOUT, Status.UNEXPECTED_RESPONSE})
 _REFUSALS = frozenset(
-    {Status.REFUSED_INVALID, Status.REFUSED_NOT_ALLOWED, Status.REFUSED_COOLDOWN, Status.STORE_UNAVAILABLE}
+    {
+        Status.REFUSED_INVALID,
+        Status.REFUSED_NOT_ALLOWED,
+        Status.REFUSED_COOLDOWN,
+        Status.REFUSED_RATE_LIMITED,
+        Status.STORE_UNAVAILABLE,
+    }
 )
 _LABELS = {
     Status.AUTH: "Kaleyra credentials refused",
@@ -72,6 +79,7 @@ _LABELS = {
     Status.REFUSED_INVALID: "refused: invalid",
     Status.REFUSED_NOT_ALLOWED: "refused: not allowed",
     Status.REFUSED_COOLDOWN: "refused: cooldown",
+    Status.REFUSED_RATE_LIMITED: "refused: hourly limit",
     Status.STORE_UNAVAILABLE: "database unavailable",
     Status.UNKNOWN: "unknown (interrupted)",
 }
@@ -88,6 +96,7 @@ _EMOJI = {
     Status.REFUSED_INVALID: ":pencil2:",
     Status.REFUSED_NOT_ALLOWED: ":no_entry:",
     Status.REFUSED_COOLDOWN: ":stopwatch:",
+    Status.REFUSED_RATE_LIMITED: ":stopwatch:",
     Status.STORE_UNAVAILABLE: ":rotating_light:",
     Status.PENDING: ":hourglass_flowing_sand:",
     Status.DRY_RUN: ":test_tube:",

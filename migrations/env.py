@@ -17,7 +17,7 @@ def _engine() -> Engine:
     from bot.store.db import make_engine
 
     url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
-    return make_engine(url)
+    return make_engine(url, bounded=False)
 
 
 def run_migrations_offline() -> None:

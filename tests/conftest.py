@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -119,6 +120,26 @@ def postgres_schema(prefix: str = "test") -> Iterator[str]:
             # A connection still inside a transaction would block the drop forever.
             admin.execute("SET lock_timeout = '10s'")
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@contextmanager
+def holding_a_write_lock(engine: Engine, database_url: str) -> Iterator[None]:
+    """Another process, mid-transaction, holding the lock the bot's next write needs (on PostgreSQL,
+    every table a resend takes: even its reads wait)."""
+    if engine.dialect.name == "sqlite":
+        other = sqlite3.connect(str(engine.url.database), isolation_level=None, check_same_thread=False)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            other.close()
+        return
+    schema = database_url.rsplit("search_path%3D", 1)[-1]
+    with psycopg.connect(POSTGRES_DSN) as holder:
+        tables = ", ".join(f'"{schema}".{table}' for table in ("wabas", "person_locks", "attempts"))
+        holder.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+        yield
+        holder.rollback()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

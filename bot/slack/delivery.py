@@ -117,7 +117,14 @@ class Delivery:
                 "cannot announce in %s (%s); the outcome will use a fallback", destination.channel_id, error_code(exc)
             )
             return None
-        return Announcement(str(response["channel"]), str(response["ts"]))
+        announcement = Announcement(str(response["channel"]), str(response["ts"]))
+        if started.attempt_id is not None:
+            try:
+                self._service.record_parent(started.attempt_id, announcement.channel_id, announcement.ts)
+            except SQLAlchemyError:
+                # Only a crash during the call needs it: the outcome is delivered without it.
+                log.exception("could not record the parent message of attempt %s", started.attempt_id)
+        return announcement
 
     def deliver(self, destination: Destination, result: ResendResult, announcement: Announcement | None) -> str:
         """Post the outcome; returns where it went, also recorded on the attempt."""

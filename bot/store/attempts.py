@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.status import Status
+from bot.store import limits
 from bot.store.models import Attempt, utcnow
 
 
@@ -31,7 +32,14 @@ def start_attempt(session: Session, **fields: object) -> Attempt:
 
 
 def record_refusal(session: Session, status: Status, message: str, **fields: object) -> Attempt:
+    """Audit a refusal: a row of its own, or beyond the person's burst one more on their last of its kind."""
     now = utcnow()
+    folded = limits.refusal_to_fold_into(session, str(fields["user_id"]), status, now)
+    if folded is not None:
+        folded.repeats += 1
+        folded.completed_at = now
+        session.flush()
+        return folded
     attempt = Attempt(status=status, message=message, created_at=now, completed_at=now, **fields)
     session.add(attempt)
     session.flush()
@@ -48,6 +56,22 @@ def record_delivery(session: Session, attempt_id: int, delivery: str, thread_ts:
     if thread_ts is not None:
         values["thread_ts"] = thread_ts
     session.execute(update(Attempt).where(Attempt.id == attempt_id).values(**values))
+
+
+def record_parent(session: Session, attempt_id: int, channel_id: str, ts: str) -> None:
+    """The "sending…" message a command's outcome will be threaded under, to fix up if the bot dies first."""
+    session.execute(update(Attempt).where(Attempt.id == attempt_id).values(parent_channel_id=channel_id, parent_ts=ts))
+
+
+def interrupted_parents(session: Session, limit: int = 50) -> list[Attempt]:
+    """Attempts a crash left `unknown` whose parent message still says "sending…" (no outcome went out)."""
+    query = (
+        select(Attempt)
+        .where(Attempt.status == Status.UNKNOWN, Attempt.parent_ts.is_not(None), Attempt.delivery.is_(None))
+        .order_by(Attempt.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def recent_attempts(session: Session, narrow: AttemptFilter, limit: int = 20) -> list[Attempt]:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.db import dialect_insert
 from bot.store.models import CooldownClaim
 
 
@@ -33,7 +33,7 @@ def claim_cooldown(
     session: Session, *, waba_id: str, phone_number: str, user_id: str, now: datetime, seconds: int
 ) -> Claim | Held:
     """Take the (WABA, number) claim in one INSERT … ON CONFLICT, or say who holds it."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     for _ in range(3):
         token = uuid.uuid4().hex
         row = insert(CooldownClaim).values(

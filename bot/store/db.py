@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,47 +20,109 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
-POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+# Slack gives up on a request not acknowledged within 3 s, and a modal's acknowledgement waits on
+# the store: a database that hangs (a held lock, a stuck query) must fail within these instead, so
+# the person is told it is not answering. Migrations (`bounded=False`) may take as long as they need.
+LOCK_TIMEOUT_SECONDS = 1
+STATEMENT_TIMEOUT_SECONDS = 2
+# SQLite's writers queue on one write lock, which a burst of them keeps busy: only work an
+# acknowledgement waits on (`answering_slack`) gives up on it, once this budget for all of that
+# work's transactions together is spent; other work waits it out.
+SQLITE_ACK_BUDGET_SECONDS = 2.0
+SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS = 30
+_ack_deadline: ContextVar[float | None] = ContextVar("ack_deadline", default=None)
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 2
 
 
 class StoreError(Exception):
     """The database cannot be used; the message says what to do."""
 
 
-def make_engine(database_url: str) -> Engine:
-    """An engine tuned for many short transactions from several threads and processes."""
+def make_engine(database_url: str, *, bounded: bool = True) -> Engine:
+    """An engine tuned for many short transactions from several threads and processes.
+
+    `bounded`: every statement and lock wait ends within the timeouts above.
+    """
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             hide_parameters=True,
         )
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
+        if bounded:
+            _bound_sqlite_statements(engine)
         return engine
     # libpq waits forever for a host that accepts and never answers; a URL's own connect_timeout wins.
     url = make_url(database_url)
-    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_SECONDS
+    if bounded:
+        # In the startup packet: no extra round trip, and the URL's own `-c` settings, after ours, win.
+        ours = f"-c statement_timeout={STATEMENT_TIMEOUT_SECONDS}s -c lock_timeout={LOCK_TIMEOUT_SECONDS}s"
+        given = url.query.get("options", "")
+        url = url.update_query_dict({"options": " ".join([ours, *([given] if isinstance(given, str) else given)])})
     return create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=20, hide_parameters=True, connect_args=connect_args
     )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The busy timeout is sqlite3.connect's `timeout`.
     # Hand transaction control to SQLAlchemy's "begin" event (pysqlite's own is broken).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def _bound_sqlite_statements(engine: Engine) -> None:
+    """SQLite has no statement timeout: a progress handler interrupts a statement past its deadline."""
+
+    @event.listens_for(engine, "connect")
+    def deadline_on_connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = record.info["statement_deadline"] = [math.inf]
+        dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline[0], _SQLITE_PROGRESS_STEPS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def start_the_clock(connection: Any, *_: Any) -> None:
+        connection.info["statement_deadline"][0] = time.monotonic() + STATEMENT_TIMEOUT_SECONDS
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def stop_the_clock(connection: Any, *_: Any) -> None:
+        # COMMIT runs outside any cursor: it must never meet an old deadline.
+        connection.info["statement_deadline"][0] = math.inf
+
+
+# Virtual machine steps between two looks at the clock: well under a millisecond of work.
+_SQLITE_PROGRESS_STEPS = 10_000
+
+
+@contextmanager
+def answering_slack(budget: float = SQLITE_ACK_BUDGET_SECONDS) -> Iterator[None]:
+    """Store work a Slack acknowledgement waits on: SQLite waits for its write lock `budget` s in all."""
+    token = _ack_deadline.set(time.monotonic() + budget)
+    try:
+        yield
+    finally:
+        _ack_deadline.reset(token)
+
+
 def _begin_immediate(connection: Any) -> None:
+    deadline = _ack_deadline.get()
+    busy = SQLITE_PATIENT_BUSY_TIMEOUT_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy * 1000)}")
     # Take the write lock up front: a deferred transaction that reads, then writes, gets
     # SQLITE_BUSY at once when another writer went first, and the busy timeout can't help.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT with `on_conflict_do_update` for the session's database (PostgreSQL or SQLite)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
@@ -88,7 +156,7 @@ def upgrade(engine: Engine) -> str | None:
 # The revision `serve` and every CLI command expect. Asking Alembic would import it (every
 # dialect's DDL, Mako: ~0.17 s of start-up CPU); tests/store/test_migrations.py fails when a new
 # migration is added without this being moved to it.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 
 def head_revision() -> str:

@@ -89,6 +89,15 @@ class CooldownClaim(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PersonLock(Base):
+    """One row per person who asked: taking it serialises their limit and refusal counts across processes."""
+
+    __tablename__ = "person_locks"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Attempt(Base):
     """One resend attempt, written before Kaleyra is called and completed after."""
 
@@ -119,6 +128,11 @@ class Attempt(Base):
     dry_run: Mapped[bool] = mapped_column(default=False)
     # Where the outcome reached the person: channel, response_url, ephemeral, dm, failed.
     delivery: Mapped[str | None] = mapped_column(String(32))
+    # A refusal beyond the person's burst is counted here, on their last refusal of that kind.
+    repeats: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The "sending…" message a command's outcome is threaded under, to fix up after a crash.
+    parent_channel_id: Mapped[str | None] = mapped_column(String(32))
+    parent_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class AdminAction(Base):

@@ -9,15 +9,32 @@ from bot.store.models import Waba
 
 
 def add_waba(session: Session, waba_id: str, name: str, *, sid: str | None = None, region: str | None = None) -> Waba:
-    """Add a WABA, or rename it (and update its Kaleyra account) when it is known already."""
+    """Add a WABA; for a known one, change only what is given (see `change_waba`)."""
     waba = session.get(Waba, waba_id)
     if waba is None:
-        waba = Waba(id=waba_id, name=name, kaleyra_sid=sid, kaleyra_region=region)
+        waba = Waba(id=waba_id, name=name, kaleyra_sid=sid or None, kaleyra_region=region or None)
         session.add(waba)
+        session.flush()
     else:
-        waba.name, waba.kaleyra_sid, waba.kaleyra_region = name, sid, region
-    session.flush()
+        change_waba(session, waba, name=name, sid=sid, region=region)
     return waba
+
+
+def change_waba(
+    session: Session, waba: Waba, *, name: str | None = None, sid: str | None = None, region: str | None = None
+) -> dict[str, tuple[str | None, str | None]]:
+    """Change the fields given (None keeps one, "" clears a SID or region override); returns (old, new) by field."""
+    wanted = {"name": name, "kaleyra_sid": sid, "kaleyra_region": region}
+    changes: dict[str, tuple[str | None, str | None]] = {}
+    for column, value in wanted.items():
+        if value is None or (column == "name" and not value):
+            continue
+        old, new = getattr(waba, column), value or None
+        if old != new:
+            setattr(waba, column, new)
+            changes[column] = (old, new)
+    session.flush()
+    return changes
 
 
 def remove_waba(session: Session, waba_id: str) -> bool:

@@ -74,6 +74,7 @@ def test_operator_adds_a_waba_grants_it_resends_and_audits(
         "latency_ms",
         "delivery",
         "dry_run",
+        "repeats",
     ]
     for shown in (ALICE, WABA, PHONE_MASKED, "VOICE", "sent", "WA200"):
         assert shown in line
@@ -159,3 +160,24 @@ def test_refused_retry_exits_non_zero_and_says_why(
     assert done.returncode == 1
     assert "not allowed" in done.stdout and "NOT_ALLOWED" in done.stdout
     assert fake_kaleyra.requests == []
+
+
+def test_waba_add_on_a_known_waba_changes_only_the_fields_given(workdir: Path, env: dict[str, str]) -> None:
+    migrated_store(workdir).dispose()
+    for args in (
+        ("waba", "add", WABA, "--name", WABA_NAME, "--sid", "HXEU16OTHER97EU", "--region", "eu"),
+        ("waba", "add", WABA, "--name", "Acme Retail EU"),
+        ("waba", "add", WABA, "--region", ""),
+    ):
+        done = bot(workdir, env, *args)
+        assert done.returncode == 0, done.stderr
+
+    (header, row) = bot(workdir, env, "waba", "list").stdout.splitlines()
+    assert row.split() == [WABA, "Acme", "Retail", "EU", "HXEU16OTHER97EU", "-"]
+    logged = bot(workdir, env, "audit", "--admin", "--json")
+    assert [(row["action"], row["detail"]) for row in reversed(json.loads(logged.stdout))] == [
+        ("waba_add", f"{WABA} {WABA_NAME} sid=HXEU16OTHER97EU region=eu"),
+        ("waba_update", f"{WABA} name: '{WABA_NAME}' → 'Acme Retail EU'"),
+        ("waba_update", f"{WABA} region: 'eu' → (the bot's default)"),
+    ]
+    assert "give it a name" in one_error_line(bot(workdir, env, "waba", "add", "766000000009", "--sid", "HX1"))

@@ -165,6 +165,8 @@ class FakeKaleyra(LoopbackServer):
         # HEADs that open a connection ahead of a resend; kept apart, as they can never send an OTP.
         self.warm_ups: list[RecordedRequest] = []
         self._scenarios: deque[str] = deque()
+        # Bodies queued by answer(), played by the scenario name it queued.
+        self._answers: dict[str, tuple[int, bytes]] = {}
         # Bumped by release_hung(): frees the requests held so far, not later ones.
         self._release_generation = 0
 
@@ -181,6 +183,13 @@ class FakeKaleyra(LoopbackServer):
             _validate_scenario(name)
         with self._lock:
             self._scenarios.extend(scenarios)
+
+    def answer(self, status: int, payload: Any) -> None:
+        """Queue one answer with this status and JSON body, whatever it says (Kaleyra is not trusted)."""
+        with self._lock:
+            name = f"answer:{len(self._answers)}"
+            self._answers[name] = (status, json.dumps(payload).encode())
+            self._scenarios.append(name)
 
     def release_hung(self) -> None:
         with self._lock:
@@ -314,6 +323,9 @@ def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
             if scenario in _JSON_SCENARIOS:
                 answer = _JSON_SCENARIOS[scenario]
                 self._send_json(_STATUS_BY_CODE.get(answer["code"], 200), answer)
+            elif scenario in fake._answers:
+                status, body = fake._answers[scenario]
+                self._send_raw(status, "application/json", body)
             elif scenario == "html502":
                 self._send_raw(502, "text/html", _NGINX_502)
             elif scenario == "malformed_json":

@@ -21,7 +21,7 @@ from bot.request import ResendRequest
 from bot.resend import Origin, Requester
 from bot.runtime import build_runtime
 from tests import slack_requests
-from tests.conftest import seed_store
+from tests.conftest import holding_a_write_lock, seed_store
 from tests.fakes.kaleyra import unused_port
 from tests.reliability.conftest import TcpRelay, attempts_at, said, stored_attempts, timed_send
 from tests.serve_process import run_cli
@@ -223,3 +223,31 @@ def test_a_store_lost_after_the_ack_is_told_to_the_person(bot: SlackBot, command
     told = bot.slack.wait_for("response_url")[0]
     assert "database is not answering" in said(told)
     assert not bot.slack.calls_to("views.open")
+
+
+def test_a_database_that_hangs_on_a_lock_is_answered_inside_slacks_3_s(
+    start_bot: Callable[..., SlackBot], database_url: str
+) -> None:
+    bot = start_bot(DATABASE_URL=database_url)
+    bot.send(slack_requests.slash_command("", user_id=ALICE))
+    (opened,) = bot.slack.wait_for("views.open")
+    values = slack_requests.state_values(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
+    submission = slack_requests.view_submission(opened.params["view"], user_id=ALICE, values=values)
+
+    with holding_a_write_lock(bot.runtime.engine, database_url):
+        response, ack = timed_send(bot, submission)
+
+    assert response.status_code == 200 and ack < 3.0
+    assert response.json()["response_action"] == "errors"
+    assert "database is not answering in time" in str(response.json()["errors"])
+    bot.settle()
+    assert not bot.kaleyra.requests
+
+    # The lock gone, the same form submitted again (a new request: the first one's replay would be ignored) goes through.
+    again = slack_requests.view_submission(
+        opened.params["view"], user_id=ALICE, values=values, timestamp=int(time.time()) + 1
+    )
+    response, ack = timed_send(bot, again)
+    assert response.status_code == 200 and not response.content
+    (reply,) = bot.slack.wait_for("chat.postMessage", where=lambda c: bool(c.params.get("thread_ts")))
+    assert "OTP sent" in said(reply)

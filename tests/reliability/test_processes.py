@@ -65,7 +65,39 @@ def test_twenty_commands_for_one_number_across_two_processes_make_one_kaleyra_ca
     assert statuses_in_audit == ["refused_cooldown"] * (len(USERS) - 1) + ["sent"]
 
 
-def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unknown(
+def test_one_persons_limit_holds_across_two_processes(
+    database_url: str, slack_fakes: Fakes, start_serve: Callable[..., ServeProcess]
+) -> None:
+    slack, kaleyra = slack_fakes
+    seed_store(database_url)
+    environment = bot_environment(slack, kaleyra, database_url, RESENDS_PER_USER_PER_HOUR="3")
+    servers = [start_serve(**environment), start_serve(**environment)]
+    for server in servers:
+        server.wait_healthy()
+
+    numbers = [f"+91 98765 4{n:04d}" for n in range(10)]
+    commands = [
+        (
+            servers[n % 2],
+            slack_requests.slash_command(
+                f"{WABA} {PHONE_NUMBER_ID} {number}", user_id=ALICE, response_url=slack.response_url(f"r{n}")
+            ),
+        )
+        for n, number in enumerate(numbers)
+    ]
+    with ThreadPoolExecutor(max_workers=len(commands)) as senders:
+        statuses = list(senders.map(lambda job: job[0].send(job[1]).status_code, commands))
+    assert statuses == [200] * len(commands)
+
+    told = slack.wait_for("response_url", len(numbers) - 3, timeout=15)
+    assert all("limit of resends per person per hour" in said(call) for call in told)
+    slack.wait_for("chat.postMessage", 3, where=is_reply, timeout=15)
+    assert len(kaleyra.requests) == 3
+    statuses_in_audit = sorted(a.status for a in attempts_at(database_url))
+    assert statuses_in_audit == ["refused_rate_limited"] * (len(numbers) - 3) + ["sent"] * 3
+
+
+def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unknown_in_audit_and_channel(
     database_url: str,
     slack_fakes: Fakes,
     start_serve: Callable[..., ServeProcess],
@@ -81,10 +113,17 @@ def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unk
     kaleyra.queue("hang")
     assert server.send(slack_requests.slash_command(INLINE, user_id=ALICE)).status_code == 200
     kaleyra.wait_for_requests(1, timeout=10)
+    (parent,) = slack.wait_for("chat.postMessage", timeout=10)
+    assert "sending…" in said(parent)
+    # The parent's ts is recorded just after Slack answers the post; the kill must come after it.
+    deadline = time.monotonic() + 10
+    while not attempts_at(database_url)[0].parent_ts and time.monotonic() < deadline:
+        time.sleep(0.05)
 
     server.kill()
     (row,) = attempts_at(database_url)
     assert (row.status, row.completed_at) == ("pending", None)
+    assert not slack.calls_to("chat.update")
 
     # Old enough that no live process can still be inside its call (2 × timeout + 30 s).
     engine = make_engine(database_url)
@@ -98,6 +137,16 @@ def test_a_process_killed_mid_call_leaves_pending_which_the_next_start_marks_unk
     assert "marked 1 interrupted attempts as unknown" in restarted.output()
     (row,) = attempts_at(database_url)
     assert row.status == "unknown" and "may or may not have been sent" in (row.message or "")
+    # The channel hears it too: the parent no longer says "sending…", but how to find out.
+    (update,) = slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (parent.params["channel"], row.parent_ts)
+    assert "outcome unknown" in said(update) and "may or may not have been sent" in said(update)
+    assert f"/resend-otp history {WABA}" in said(update) and PHONE_MASKED in said(update)
+    assert row.delivery == "channel"
+    # Told once: a later start leaves it alone.
+    restarted.kill()
+    start_serve(**environment).wait_healthy()
+    assert len(slack.calls_to("chat.update")) == 1
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", database_url)

@@ -125,8 +125,12 @@ def test_no_secret_in_any_log_line_even_with_every_library_at_debug(
         bot.settle()
     bot.kaleyra.queue("RBC001")
     bot.send(slack_requests.slash_command(f"{OTHER_WABA} {PHONE_NUMBER_ID} +91 98765 11111", user_id=BOB))
+    bot.settle()
     bot.slack.fail("chat.postMessage", "invalid_auth")
-    bot.send(slack_requests.slash_command(f"{OTHER_WABA} {PHONE_NUMBER_ID} +91 98765 22222", user_id=BOB))
+    # The parent cannot be posted: the outcome goes through the command's response_url.
+    response_url = bot.slack.response_url("secrets")
+    inline = f"{OTHER_WABA} {PHONE_NUMBER_ID} +91 98765 22222"
+    bot.send(slack_requests.slash_command(inline, user_id=BOB, response_url=response_url))
     bot.settle()
     lines = log.getvalue()
     for library in ("slack_sdk.web", "slack_sdk.webhook", "bot.slack.bolt", "httpcore", "sqlalchemy.engine"):
@@ -221,3 +225,21 @@ def test_every_flow_masks_numbers_and_never_deletes_an_audited_attempt(
     assert {c.method for c in shown} >= {"chat.postMessage", "chat.update", "response_url", "views.publish"}
     for call in shown:
         assert "98765" not in said(call), f"a full number in {call.method}: {said(call)[:300]}"
+
+
+def test_a_key_kaleyra_echoes_never_reaches_the_channel_the_audit_or_the_logs(
+    start_bot: Callable[..., SlackBot], bot_log: Callable[[SlackBot], io.StringIO]
+) -> None:
+    bot = start_bot(LOG_LEVEL="DEBUG", LOG_FORMAT="text")
+    log = bot_log(bot)
+    echoed = f"api-key {KALEYRA_API_KEY} is not allowed for token {SLACK_BOT_TOKEN}\n<!channel> look"
+    bot.kaleyra.answer(400, {"code": "WA400", "message": echoed, "error": {"phone_number": echoed}})
+    bot.send(slack_requests.slash_command(INLINE, user_id=ALICE))
+    (reply,) = bot.slack.wait_for("chat.postMessage", where=lambda c: bool(c.params.get("thread_ts")))
+    bot.settle()
+
+    (row,) = stored_attempts(bot.runtime.sessions)
+    assert row.status == "bad_request" and "[redacted]" in said(reply) and "[redacted]" in (row.message or "")
+    for secret in SECRETS:
+        assert secret not in said(reply) and secret not in (row.message or "") and secret not in log.getvalue()
+    assert "<!channel>" not in said(reply)

@@ -23,6 +23,7 @@ LEAD = "U0LEAD"  # an admin through ADMIN_USER_IDS
 OPS = "U0OPS"  # an admin added to the store with `admin add`
 SUPPORT_GROUP = "S0SUPPORT"
 NEW_WABA = "766000000003"
+OTHER_SID = "HXEU16OTHER97EU"
 # As Slack sends mentions in a command's text when the command escapes them (manifest: should_escape).
 MALLORY_MENTION = f"<@{MALLORY}|mallory>"
 SUPPORT_MENTION = f"<!subteam^{SUPPORT_GROUP}|@support>"
@@ -180,3 +181,26 @@ def test_waba_and_grant_changes_are_all_audited_in_the_store_and_the_cli(admin_b
     assert [tuple(row[1:]) for row in reversed(rows)] == expected
     for row in rows:
         assert datetime.fromisoformat(row[0]) > datetime.now(UTC) - timedelta(minutes=5)
+
+
+def test_renaming_a_waba_from_slack_keeps_its_kaleyra_account_and_logs_old_and_new(
+    admin_bot: SlackBot, tmp_path: Path
+) -> None:
+    bot = admin_bot
+    cli(bot, tmp_path, "waba", "add", WABA, "--name", "Acme Retail", "--sid", OTHER_SID, "--region", "eu")
+
+    renamed = command(bot, LEAD, f"waba add {WABA} Acme Retail EU")
+    resend_runs(bot, ALICE, WABA)
+    (call,) = bot.kaleyra.requests
+    assert call.path.startswith(f"/v2/{OTHER_SID}/whatsapp/{WABA}/"), "the rename dropped the SID override"
+    assert renamed == f"Updated WABA {WABA} (Acme Retail EU): name: 'Acme Retail' → 'Acme Retail EU'."
+    listed = [line.split("  ") for line in cli(bot, tmp_path, "waba", "list").splitlines()]
+    assert [WABA, "Acme Retail EU", OTHER_SID, "eu"] in [[cell.strip() for cell in row if cell] for row in listed]
+    assert audited(bot) == [
+        (
+            "cli:operator",
+            "waba_update",
+            f"{WABA} sid: (the bot's default) → '{OTHER_SID}'; region: (the bot's default) → 'eu'",
+        ),
+        (f"slack:{LEAD}", "waba_update", f"{WABA} name: 'Acme Retail' → 'Acme Retail EU'"),
+    ]

@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.explain import explain
-from bot.kaleyra import KaleyraClient
 from bot.network import NetworkLoop
-from bot.request import ResendRequest
-from bot.resend import Origin, Requester, Resender, ResendResult
+from bot.resend import Resender, ResendResult
 from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions
 from bot.store.models import Attempt, CooldownClaim
@@ -34,44 +31,11 @@ from tests.support import (
     PHONE,
     PHONE_MASKED,
     PHONE_NUMBER_ID,
-    PHONE_PASTED,
     WABA,
     WABA_NAME,
     FakeClock,
 )
-
-REQUEST = ResendRequest(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
-SLACK = Origin("command", channel_id="C0ALERTS", thread_ts="1700000000.000100")
-
-
-def build_resender(
-    settings: Settings, sessions: sessionmaker[Session], clock: FakeClock, network: NetworkLoop
-) -> Resender:
-    client = KaleyraClient(
-        sid=settings.kaleyra_sid,
-        api_key=settings.kaleyra_api_key,
-        base_url=settings.kaleyra_url_for(),
-        timeout_seconds=settings.kaleyra_timeout_seconds,
-        network=network,
-    )
-    return Resender(settings, sessions, client, clock=clock)
-
-
-@pytest.fixture
-def make_resender(
-    seeded: sessionmaker[Session], settings: Callable[..., Settings], clock: FakeClock, network: NetworkLoop
-) -> Callable[..., Resender]:
-    """A Resender on the seeded store, the fake Kaleyra and the test's clock; env overrides."""
-    return lambda **env: build_resender(settings(**env), seeded, clock, network)
-
-
-def resend(resender: Resender, user: str = ALICE, groups: frozenset[str] = frozenset(), **fields: str) -> ResendResult:
-    return resender.resend(Requester(user, groups), SLACK, replace(REQUEST, **fields))
-
-
-def audit_rows(sessions: sessionmaker[Session]) -> list[Attempt]:
-    with sessions() as session:
-        return list(session.scalars(select(Attempt).order_by(Attempt.id)))
+from tests.usecase.conftest import SLACK, audit_rows, build_resender, resend
 
 
 def assert_key_never_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -428,3 +392,50 @@ def test_a_number_without_country_code_uses_default_phone_region_or_is_refused(
     assert resend(make_resender(DEFAULT_PHONE_REGION="IN"), phone_number="98765 43210").status == "sent"
     (sent,) = fake_kaleyra.requests
     assert sent.json["phone_number"] == PHONE
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("WA200\n2026-03-01 09:30:00 INFO bot.resend: resend sent [code=WA200]", id="forged-log-line"),
+        pytest.param("WA200" + "0" * 200, id="longer-than-its-column"),
+        pytest.param("wa200", id="not-kaleyras-shape"),
+    ],
+)
+def test_a_code_that_is_not_kaleyras_shape_is_an_unexpected_response_and_completes_the_attempt(
+    make_resender: Callable[..., Resender],
+    fake_kaleyra: FakeKaleyra,
+    seeded: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
+    code: str,
+) -> None:
+    fake_kaleyra.answer(200, {"code": code, "message": "Request Processed Successfully"})
+    with caplog.at_level(logging.INFO):
+        result = resend(make_resender())
+
+    assert result.status == "unexpected_response"
+    assert "could not read" in explain(result).as_text() and code not in explain(result).as_text()
+    (row,) = audit_rows(seeded)
+    assert (row.status, row.code, row.http_status) == ("unexpected_response", None, 200)
+    assert row.completed_at is not None
+    assert not [r for r in caplog.records if code in r.getMessage() or code == getattr(r, "code", None)]
+
+
+def test_kaleyras_text_is_one_line_cut_and_free_of_every_secret_the_bot_holds(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra, seeded: sessionmaker[Session]
+) -> None:
+    secrets = {"SLACK_BOT_TOKEN": "xoxb-echoed-token-42", "SLACK_SIGNING_SECRET": "echoed-signing-secret"}
+    message = f"bad key {KALEYRA_API_KEY}\r\nINFO forged {secrets['SLACK_BOT_TOKEN']} " + "x" * 5000
+    errors = {f"phone_number\n{n}": f"{secrets['SLACK_SIGNING_SECRET']}\u202e" for n in range(50)}
+    fake_kaleyra.answer(400, {"code": "WA400", "message": message, "error": errors})
+    result = resend(make_resender(**secrets))
+
+    assert result.status == "bad_request" and result.kaleyra is not None
+    shown = explain(result).as_text()
+    (row,) = audit_rows(seeded)
+    stored = row.message or ""
+    for secret in (KALEYRA_API_KEY, *secrets.values()):
+        assert secret not in shown and secret not in stored
+    assert stored.startswith("bad key [redacted] INFO forged [redacted] xxx") and len(stored) <= 300
+    assert "\n" not in stored and "\u202e" not in shown and len(shown) < 2000
+    assert len(result.kaleyra.field_errors) <= 5

@@ -20,9 +20,10 @@ def resend_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     surface, destination = Destination.from_metadata(view.get("private_metadata"), user_id)
     request = request_from_state(view.get("state", {}).get("values", {}))
     # Authorising and claiming run before the ack: a refusal must show in the modal.
-    requester = deps.groups.requester(user_id)
     origin = Origin(surface, destination.channel_id, destination.thread_ts)
-    started = deps.resender.start(requester, origin, request)
+    with deps.service.answering_slack():
+        requester = deps.groups.requester(user_id)
+        started = deps.resender.start(requester, origin, request)
     if isinstance(started, ResendResult):
         errors = dict(started.field_errors) or {WABA_FIELD: explain(started).headline}
         ack(response_action="errors", errors=errors)
