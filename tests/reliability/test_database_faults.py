@@ -243,7 +243,7 @@ def test_a_database_that_hangs_on_a_lock_is_answered_inside_slacks_3_s(
     bot.settle()
     assert not bot.kaleyra.requests
 
-    # The lock gone, the same form submitted again (a new request: the first one's replay would be ignored) goes through.
+    # The lock gone, the form submitted again (a new request: a replay of the first would be ignored) goes through.
     again = slack_requests.view_submission(
         opened.params["view"], user_id=ALICE, values=values, timestamp=int(time.time()) + 1
     )
