@@ -33,6 +33,8 @@ class Requester:
 
     user_id: str
     group_ids: frozenset[str] = frozenset()
+    # Granted groups Slack could not say the user is in or not (it failed for too long): not counted.
+    unconfirmed_group_ids: frozenset[str] = frozenset()
 
     @property
     def principals(self) -> frozenset[str]:
@@ -165,6 +167,12 @@ class Resender:
                 message = f"WABA {checked.waba_id} is not one the bot knows: ask an admin to add it."
                 return _refuse(session, result, audit, Status.REFUSED_INVALID, {WABA_FIELD: message})
             message = f"You may not resend OTPs for WABA {checked.waba_id}: ask an admin for access."
+            if result.requester.unconfirmed_group_ids:
+                # Not the person's fault, and an admin can't help: their groups may well hold the grant.
+                message = (
+                    f"Slack could not confirm your user groups just now, so a grant to a group of yours for "
+                    f"WABA {checked.waba_id} could not count. Nothing was sent: try again in a few minutes."
+                )
             return _refuse(session, result, audit, Status.REFUSED_NOT_ALLOWED, {WABA_FIELD: message})
         result = replace(result, waba_name=waba.name)
         if limited := self._over_limit(session, result):

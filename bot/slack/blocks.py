@@ -39,10 +39,16 @@ _MAX_OPTIONS = 100  # Slack's limit for a static select
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+# "@here" typed as plain text (a WABA's name, Kaleyra's message, an alert's words) must never notify
+# a channel: a word joiner after the @ keeps it readable and inert.
+_BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
+
+
 def escape(text: str) -> str:
-    """Neutralise mentions, links and broadcasts (`<!channel>`, `<@U…>`) in text from outside."""
+    """Neutralise mentions, links and broadcasts (`<!channel>`, `<@U…>`, a plain `@here`) in text from outside."""
     text = _CONTROL.sub("", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u2060\\1", text)
 
 
 def user(user_id: str) -> str:

@@ -7,6 +7,7 @@ call through here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -43,11 +44,20 @@ class SlackClient:
         self._session: aiohttp.ClientSession | None = None
         self._web: AsyncWebClient | None = None
 
-    def call(self, request: Callable[[AsyncWebClient], Awaitable[AsyncSlackResponse]]) -> AsyncSlackResponse:
-        """E.g. `slack.call(lambda web: web.chat_postMessage(channel=c, text=t))`; raises slack_sdk's errors."""
+    def call(
+        self,
+        request: Callable[[AsyncWebClient], Awaitable[AsyncSlackResponse]],
+        *,
+        timeout: float | None = None,
+    ) -> AsyncSlackResponse:
+        """E.g. `slack.call(lambda web: web.chat_postMessage(channel=c, text=t))`; raises slack_sdk's errors.
+
+        `timeout` bounds the whole call, retries included (TimeoutError), for a call an ack waits on.
+        """
 
         async def run() -> AsyncSlackResponse:
-            return await request(self._client())
+            async with asyncio.timeout(timeout):
+                return await request(self._client())
 
         return self._network.run(run())
 

@@ -107,3 +107,12 @@ def test_a_forged_response_url_in_the_form_gets_no_post(bot: SlackBot) -> None:
     # The outcome still reaches Alice, by DM.
     (dm,) = [c for c in bot.slack.calls_to("chat.postMessage") if c.params.get("channel", "").startswith("D")]
     assert "OTP sent" in dm.params["text"]
+
+
+def test_a_waba_name_typed_with_at_here_never_notifies_the_channel(bot: SlackBot) -> None:
+    bot.runtime.service.add_waba("test", WABA, "Acme @here Retail")
+    bot.send(slack_requests.slash_command(f"{WABA} {PHONE_NUMBER_ID} {PHONE_PASTED}", user_id=ALICE))
+    bot.settle()
+    posted = [json.dumps(c.params, ensure_ascii=False) for c in bot.slack.calls_to("chat.postMessage")]
+    assert posted and all("Acme @\u2060here Retail" in p for p in posted)
+    assert not [p for p in posted if "@here" in p]

@@ -58,3 +58,41 @@ def test_a_failed_lookup_is_logged_with_slacks_error_code(
     with caplog.at_level(logging.WARNING, logger="bot.slack.groups"):
         groups.requester(BOB)
     assert f"usergroups.users.list failed for {ONCALL_GROUP}: invalid_auth" in caplog.messages
+
+
+def groups_on(fake_slack: FakeSlack, seeded: sessionmaker[Session], network: NetworkLoop, clock: Clock) -> UserGroups:
+    service = Service(load_settings({"DATABASE_URL": "sqlite://"}, dotenv=False), seeded)
+    return UserGroups(SlackClient(network, token="xoxb-t", base_url=fake_slack.api_url), service, ttl=60, clock=clock)
+
+
+def test_a_deleted_group_has_no_members_from_slacks_next_answer(
+    fake_slack: FakeSlack, seeded: sessionmaker[Session], network: NetworkLoop
+) -> None:
+    clock = Clock()
+    groups = groups_on(fake_slack, seeded, network, clock)
+    assert groups.requester(BOB).group_ids == {ONCALL_GROUP}
+
+    fake_slack.fail("usergroups.users.list", "no_such_subteam", times=10)
+    clock.now += 61  # the cache is stale: the next look refreshes it behind the answer
+    groups.requester(BOB)
+    fake_slack.wait_for("usergroups.users.list", 2, timeout=5)
+    deadline = time.monotonic() + 5
+    while groups.requester(BOB).group_ids and time.monotonic() < deadline:
+        time.sleep(0.05)
+    requester = groups.requester(BOB)
+    assert requester.group_ids == frozenset() and requester.unconfirmed_group_ids == frozenset()
+
+
+def test_members_slack_cannot_confirm_for_ten_minutes_no_longer_count(
+    fake_slack: FakeSlack, seeded: sessionmaker[Session], network: NetworkLoop
+) -> None:
+    clock = Clock()
+    groups = groups_on(fake_slack, seeded, network, clock)
+    assert groups.requester(BOB).group_ids == {ONCALL_GROUP}
+
+    fake_slack.fail("usergroups.users.list", "internal_error", times=100)
+    clock.now += 9 * 60  # Slack failing for nine minutes: the last confirmed members still count
+    assert groups.requester(BOB).group_ids == {ONCALL_GROUP}
+    clock.now += 2 * 60
+    requester = groups.requester(BOB)
+    assert requester.group_ids == frozenset() and requester.unconfirmed_group_ids == {ONCALL_GROUP}

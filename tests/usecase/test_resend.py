@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.explain import explain
 from bot.network import NetworkLoop
-from bot.resend import Resender, ResendResult
+from bot.resend import Requester, Resender, ResendResult
 from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions
 from bot.store.models import Attempt, CooldownClaim
@@ -35,7 +35,7 @@ from tests.support import (
     WABA_NAME,
     FakeClock,
 )
-from tests.usecase.conftest import SLACK, audit_rows, build_resender, resend
+from tests.usecase.conftest import REQUEST, SLACK, audit_rows, build_resender, resend
 
 
 def assert_key_never_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -439,3 +439,16 @@ def test_kaleyras_text_is_one_line_cut_and_free_of_every_secret_the_bot_holds(
     assert stored.startswith("bad key [redacted] INFO forged [redacted] xxx") and len(stored) <= 300
     assert "\n" not in stored and "\u202e" not in shown and len(shown) < 2000
     assert len(result.kaleyra.field_errors) <= 5
+
+
+def test_a_refusal_because_slack_could_not_confirm_groups_says_so_not_ask_an_admin(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra
+) -> None:
+    resender = make_resender()
+    requester = Requester(BOB, frozenset(), unconfirmed_group_ids=frozenset({ONCALL_GROUP}))
+    result = resender.resend(requester, SLACK, REQUEST)
+
+    assert result.status == "refused_not_allowed"
+    assert "Slack could not confirm your user groups" in result.field_errors["waba_id"]
+    assert "ask an admin" not in result.field_errors["waba_id"]
+    assert fake_kaleyra.requests == []
