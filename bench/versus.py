@@ -32,6 +32,7 @@ class Side:
     name: str
     acks_ms: list[float] = field(default_factory=list)
     e2e_ms: list[float] = field(default_factory=list)  # command sent → outcome in its thread at the fake Slack
+    to_kaleyra_ms: list[float] = field(default_factory=list)  # command sent → retry_otp at the fake Kaleyra
 
 
 @dataclass
@@ -79,11 +80,13 @@ def measure(label: str, url: str, rounds: int, latency: float, workdir: Path) ->
                     before = len(kaleyra.requests)
                     done = load.resend(sender, watcher, 1)
                     figures.problems += [f"{side.name}: {problem}" for problem in done.problems]
-                    if len(kaleyra.requests) != before + 1:
-                        figures.problems.append(f"{side.name}: {len(kaleyra.requests) - before} retry_otp calls")
-                    if counted:
+                    calls = kaleyra.requests[before:]
+                    if len(calls) != 1:
+                        figures.problems.append(f"{side.name}: {len(calls)} retry_otp calls for one command")
+                    elif counted and done.e2e_ms:
                         side.acks_ms += done.acks_ms
                         side.e2e_ms += done.e2e_ms
+                        side.to_kaleyra_ms += [(calls[0].received_at - at) * MS for at in done.sent_at]
                 direct_ms = load.kaleyra_direct(kaleyra) * MS
                 if counted:
                     figures.floor_ms.append(direct_ms)
@@ -103,6 +106,10 @@ def checks(f: VersusFigures) -> list[Check]:
         rows.append(Check(f"{side.name}: command → threaded reply", text, None))
         text = f"p50 +{p(e2e, 50) - floor:.1f}  p90 +{p(e2e, 90) - floor:.1f} ms"
         rows.append(Check(f"{side.name}: over the floor", text, None))
+        # Where the overhead goes: before the Kaleyra call, or between its answer and the reply.
+        after = [total - before for total, before in zip(e2e, side.to_kaleyra_ms, strict=True)]
+        text = f"p50 {p(side.to_kaleyra_ms, 50):.1f} ms to retry_otp, {p(after, 50):.1f} ms from there to the reply"
+        rows.append(Check(f"{side.name}: of which", text, None))
     ratios = {q: (p(f.bot.e2e_ms, q) - floor) / max(p(f.peer.e2e_ms, q) - floor, 0.1) for q in (50, 90)}
     text = f"×{ratios[50]:.2f} at p50, ×{ratios[90]:.2f} at p90  (target p50 ≤ ×1.00: no worse than the peer)"
     rows.append(Check("serve's overhead ÷ the peer's", text, ratios[50] <= 1.0))
