@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench.py [--quick] [--kaleyra-latency 0.2] [--db sqlite|postgresql|both]
     .venv/bin/python bench/bench.py --network realistic [--slack-delay-ms 15] [--kaleyra-delay-ms 40]
     .venv/bin/python bench/bench.py --attack
+    .venv/bin/python bench/bench.py --peer [--quick]   # beside a plain Bolt bot (bench/peer.py)
 
 Each figure is printed beside its SPEC.md target; the exit status is 1 when one is missed.
 """
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Run as a script: the fakes and request builders live in the repo's tests package.
 sys.path.insert(0, str(ROOT))
 
-from bench import attack, load, realistic, server  # noqa: E402
+from bench import attack, load, realistic, server, versus  # noqa: E402
 from bench.report import Check, load_average, print_checks  # noqa: E402
 from bench.sender import Sender  # noqa: E402
 from tests.conftest import postgres_schema  # noqa: E402
@@ -230,6 +231,10 @@ def run(args: argparse.Namespace, database: str, url: str, workdir: Path) -> boo
             f"{database}-attack", url, attack.QUICK if args.quick else attack.FULL, args.kaleyra_latency, workdir
         )
         return print_checks(f"{database}, under attack", attack.checks(attacked), attacked.problems)
+    if args.peer:
+        rounds = (QUICK if args.quick else FULL).sequential
+        both = versus.measure(f"{database}-versus", url, rounds, args.kaleyra_latency, workdir)
+        return print_checks(f"{database}, serve beside a plain Bolt bot", versus.checks(both), both.problems)
     if args.network == "realistic":
         plan = realistic.QUICK if args.quick else realistic.FULL
         delays = realistic.Delays(slack=args.slack_delay_ms / MS, kaleyra=args.kaleyra_delay_ms / MS)
@@ -252,6 +257,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--slack-delay-ms", type=float, default=15.0, help="realistic: one way to Slack (15)")
     parser.add_argument("--kaleyra-delay-ms", type=float, default=40.0, help="realistic: one way to Kaleyra (40)")
     parser.add_argument("--attack", action="store_true", help="slow and idle connections and large unsigned bodies")
+    parser.add_argument("--peer", action="store_true", help="loopback, in turns with a plain Bolt bot (bench/peer.py)")
     parser.add_argument(
         "--kaleyra-latency",
         type=float,
@@ -262,9 +268,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.profile and py_spy() is None:
         parser.error("--profile needs py-spy: .venv/bin/pip install py-spy")
-    if args.attack and args.network == "realistic":
-        parser.error("--attack runs on loopback: leave out --network realistic")
-    loopback = args.network == "loopback" and not args.attack
+    if args.attack + args.peer + (args.network == "realistic") > 1:
+        parser.error("--attack, --peer and --network realistic are separate runs: choose one")
+    loopback = args.network == "loopback" and not (args.attack or args.peer)
     if args.kaleyra_latency is None:
         args.kaleyra_latency = 0.0 if args.network == "realistic" else 0.2
     if args.db is None:
@@ -276,7 +282,7 @@ def describe(args: argparse.Namespace) -> str:
     workers = os.environ.get("WEB_CONCURRENCY", "1")
     threads = os.environ.get("WEB_THREADS", "default")
     cpus = os.cpu_count()
-    mode = "attack" if args.attack else f"{args.network} network"
+    mode = "attack" if args.attack else "in turns with a plain Bolt bot" if args.peer else f"{args.network} network"
     if args.network == "realistic":
         mode += f" (one way: Slack {args.slack_delay_ms:.0f} ms, Kaleyra {args.kaleyra_delay_ms:.0f} ms)"
     return (

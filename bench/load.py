@@ -112,6 +112,7 @@ def kaleyra_direct(kaleyra: FakeKaleyra) -> float:
 class Round:
     """A round of inline resends: each one's ack, and command in → threaded reply seen at the fake Slack."""
 
+    sent_at: list[float] = field(default_factory=list)  # time.monotonic, the fakes' clock
     acks_ms: list[float] = field(default_factory=list)
     e2e_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -121,7 +122,7 @@ def resend(sender: Sender, watcher: Watcher, concurrency: int) -> Round:
     """Send `concurrency` inline commands at once and wait until each outcome is in its thread."""
     channels = [f"C{next(_channels):08d}" for _ in range(concurrency)]
     sent = sender.fire([inline_command(channel) for channel in channels])
-    result = Round(acks_ms=[s.ack_seconds * MS for s in sent])
+    result = Round(sent_at=[s.sent_at for s in sent], acks_ms=[s.ack_seconds * MS for s in sent])
     failed = [s.status for s in sent if s.status != 200]
     if failed:
         result.problems.append(f"{len(failed)} of {concurrency} commands answered {sorted(set(failed))} (0: none)")

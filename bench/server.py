@@ -1,11 +1,11 @@
-"""`python -m bot serve` as an operator runs it: seeded with the CLI, then measured from /proc."""
+"""`python -m bot serve` as an operator runs it (seeded with the CLI), or the plain Bolt peer; measured from /proc."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +26,17 @@ class Running:
 
 
 @contextmanager
-def serving(env: dict[str, str], workdir: Path, label: str, problems: list[str]) -> Iterator[Running]:
-    """Seed, start `serve` with `env` and wait until healthy; afterwards stop it and add its logged errors."""
-    prepare(env, workdir)
+def serving(
+    env: dict[str, str], workdir: Path, label: str, problems: list[str], command: Sequence[str] | None = None
+) -> Iterator[Running]:
+    """Seed, start `serve` with `env` and wait until healthy; afterwards stop it and add its logged errors.
+
+    `command` starts another server instead (bench.peer), which has no database to seed.
+    """
+    if command is None:
+        prepare(env, workdir)
     sender = Sender(int(env["PORT"]))
-    process = ServeProcess.start(env, workdir, workdir / "serve.log")
+    process = ServeProcess.start(env, workdir, workdir / f"{label}.log", command)
     try:
         yield Running(process, sender, process.wait_healthy(HEALTHY_TIMEOUT_SECONDS))
     finally:

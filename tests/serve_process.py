@@ -116,15 +116,19 @@ class ServeProcess:
     _ended: bool = field(default=False, repr=False)
 
     @classmethod
-    def start(cls, env: Mapping[str, str], cwd: Path, log_path: Path | None = None) -> ServeProcess:
-        """Spawn `serve` in `cwd` with exactly `env` (its PORT included); returns at once."""
+    def start(
+        cls, env: Mapping[str, str], cwd: Path, log_path: Path | None = None, command: Sequence[str] | None = None
+    ) -> ServeProcess:
+        """Spawn `serve` in `cwd` with exactly `env` (its PORT included); returns at once.
+
+        `command` starts another server in its place (bench's plain Bolt peer)."""
         port = int(env["PORT"])
         log_path = log_path or cwd / f"serve-{port}.log"
         with log_path.open("wb") as log:
             started_at = time.monotonic()
             # A session of its own, so signalling its group reaches gunicorn's workers and nothing else.
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"],
+                list(command or [sys.executable, "-m", "bot", "serve"]),
                 cwd=cwd,
                 env=dict(env),
                 stdin=subprocess.DEVNULL,
