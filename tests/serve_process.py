@@ -113,6 +113,8 @@ class ServeProcess:
     port: int
     log_path: Path
     started_at: float
+    # Where to reach it: its HOST when that is one address, else loopback.
+    host: str = "127.0.0.1"
     _ended: bool = field(default=False, repr=False)
 
     @classmethod
@@ -136,7 +138,8 @@ class ServeProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        return cls(process, port, log_path, started_at)
+        host = env.get("HOST", "") if env.get("HOST", "") not in ("", "0.0.0.0") else "127.0.0.1"
+        return cls(process, port, log_path, started_at, host)
 
     def __enter__(self) -> ServeProcess:
         return self
@@ -148,7 +151,7 @@ class ServeProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests import slack_requests
@@ -47,3 +48,20 @@ def test_serve_starts_with_only_the_four_credentials_and_answers_slack(served: S
     # warning, not a reason to stay down.
     assert log.count("cannot reach Slack") == 1 and "starting serve: workspace unknown" in log
     assert "kaleyra-e2e-key" not in log and slack_requests.SIGNING_SECRET not in log and "xoxb-e2e" not in log
+
+
+def test_serve_listens_only_on_host(tmp_path: Path) -> None:
+    port = free_port()
+    env = bot_environment(
+        home=tmp_path,
+        port=port,
+        HOST="127.0.0.2",
+        SLACK_BOT_TOKEN="xoxb-e2e-0123456789",
+        KALEYRA_SID="HXAP16E2E00IN",
+        KALEYRA_API_KEY="kaleyra-e2e-key",
+    )
+    assert run_cli(["db", "upgrade"], tmp_path, env).returncode == 0
+    with ServeProcess.start(env, tmp_path) as server:
+        assert server.wait_answering(STARTUP_DEADLINE_SECONDS).status_code == 200, server.output()
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
