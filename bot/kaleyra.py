@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -103,10 +104,30 @@ class KaleyraClient:
         base_url: str | None = None,
     ) -> KaleyraOutcome:
         """Ask Kaleyra to send a fresh OTP; every failure is an outcome, not an exception."""
+        return self.start_retry_otp(
+            waba_id=waba_id,
+            phone_number_id=phone_number_id,
+            phone_number=phone_number,
+            verification=verification,
+            sid=sid,
+            base_url=base_url,
+        ).result()
+
+    def start_retry_otp(
+        self,
+        *,
+        waba_id: str,
+        phone_number_id: str,
+        phone_number: str,
+        verification: Verification,
+        sid: str | None = None,
+        base_url: str | None = None,
+    ) -> Future[KaleyraOutcome]:
+        """The same call, on its way at once: the caller may do other work while Kaleyra answers."""
         base = (base_url or self._base_url).rstrip("/")
         url = f"{base}/v2/{sid or self._sid}/whatsapp/{waba_id}/number/retry_otp"
         body = request_body(phone_number_id, phone_number, verification)
-        return self._network.run(self._call(url, body, time.monotonic()))
+        return self._network.submit(self._call(url, body, time.monotonic()))
 
     def open_connection(self, base_url: str | None = None) -> None:
         """Open (or keep warm) a connection to Kaleyra ahead of a resend, without waiting for it.

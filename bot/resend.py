@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -86,6 +87,18 @@ class Started:
     kaleyra_region: str | None
 
 
+@dataclass(frozen=True)
+class Calling:
+    """A Kaleyra call on its way (None in a dry run): `result()` is the recorded outcome."""
+
+    started: Started
+    outcome: Future[KaleyraOutcome] | None
+    complete: Callable[[Started, KaleyraOutcome | None], ResendResult]
+
+    def result(self) -> ResendResult:
+        return self.complete(self.started, self.outcome.result() if self.outcome is not None else None)
+
+
 class Resender:
     """Runs one resend end to end; every surface calls `resend`."""
 
@@ -140,10 +153,17 @@ class Resender:
 
     def finish(self, started: Started) -> ResendResult:
         """Call Kaleyra (unless this is a dry run) and record the outcome."""
+        return self.call(started).result()
+
+    def call(self, started: Started) -> Calling:
+        """Send the Kaleyra request now; `result()` waits for its answer and records the outcome.
+
+        A surface can post its own messages while Kaleyra answers, with the request already sent.
+        """
         if self._settings.kaleyra_dry_run:
-            return self._complete(started, None)
+            return Calling(started, None, self._record)
         checked = started.request
-        outcome = self._kaleyra.retry_otp(
+        outcome = self._kaleyra.start_retry_otp(
             waba_id=checked.waba_id,
             phone_number_id=checked.phone_number_id,
             phone_number=checked.phone_number,
@@ -151,8 +171,11 @@ class Resender:
             sid=started.kaleyra_sid,
             base_url=self._settings.kaleyra_url_for(started.kaleyra_region),
         )
+        return Calling(started, outcome, self._record)
+
+    def _record(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
         # Before anything reads it: Kaleyra's answer may echo a secret or carry a forged log line.
-        return self._complete(started, clean_outcome(outcome, self._secrets))
+        return self._complete(started, clean_outcome(outcome, self._secrets) if outcome is not None else None)
 
     def _start_in(
         self, session: Session, result: ResendResult, audit: dict[str, object], checked: ValidRequest

@@ -24,7 +24,7 @@ from bot.slack.blocks import (
     text_with_modal_button,
 )
 from bot.slack.client import error_code
-from bot.slack.delivery import Announcement, Destination
+from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps
 from bot.status import Status
 
@@ -119,16 +119,15 @@ def resend_and_deliver(deps: SlackDeps, destination: Destination, origin: Origin
 
 def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination) -> ResendResult:
     """Announce (for a command) while Kaleyra is called, then post the outcome with its fallbacks."""
-    # Neither needs the other: overlapping them takes a Slack round trip off the time to the outcome.
+    # The Kaleyra request leaves first; the parent is posted while Kaleyra answers: neither needs
+    # the other, and overlapping them takes a Slack round trip off the time to the outcome.
+    calling = deps.resender.call(started)
     try:
-        announcing = deps.quick.submit(deps.delivery.announce, destination, started.result)
-    except RuntimeError:  # the pool is shutting down: announce here, as before
-        announcing = _done(deps.delivery.announce(destination, started.result))
-    result = deps.resender.finish(started)
-    try:
-        announcement = announcing.result()
-    except Exception:  # logged by the pool; Kaleyra was called, so the outcome takes a fallback
+        announcement = deps.delivery.announce(destination, started.result)
+    except Exception:  # Kaleyra was called: its outcome must still be recorded and take a fallback
+        log.exception("announcing the resend failed")
         announcement = None
+    result = calling.result()
     deps.delivery.deliver(destination, result, announcement)
     return result
 
@@ -145,9 +144,3 @@ def tell(deps: SlackDeps, destination: Destination, text: str, *, with_button: b
     """A short note for the person alone, with the modal one click away unless it can't help."""
     blocks = text_with_modal_button(text) if with_button else [SectionBlock(text=MarkdownTextObject(text=text))]
     deps.delivery.to_person(destination, text, blocks)
-
-
-def _done(value: Announcement | None) -> Future[Announcement | None]:
-    future: Future[Announcement | None] = Future()
-    future.set_result(value)
-    return future
