@@ -320,6 +320,22 @@ def test_cooldown_zero_turns_it_off(
         assert session.scalars(select(CooldownClaim)).all() == []
 
 
+def test_the_smallest_cooldown_still_holds_for_its_second(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra, clock: FakeClock
+) -> None:
+    resender = make_resender(OTP_COOLDOWN_SECONDS="1")
+
+    first = resend(resender)
+    held = resend(resender, BOB, frozenset({ONCALL_GROUP}))
+    clock.advance(1)
+    after = resend(resender, BOB, frozenset({ONCALL_GROUP}))
+
+    assert (first.status, first.retry_at) == ("sent", clock.now)
+    assert (held.status, held.retry_at) == ("refused_cooldown", clock.now)
+    assert after.status == "sent"
+    assert len(fake_kaleyra.requests) == 2
+
+
 def test_waba_on_another_kaleyra_account_uses_its_sid(
     make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
 ) -> None:
