@@ -384,6 +384,26 @@ def test_unreachable_store_sends_nothing(
     assert fake_kaleyra.requests == []
 
 
+def test_invalid_fields_are_still_named_when_the_store_is_down(
+    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, clock: FakeClock, tmp_path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'no-such-dir' / 'store.db'}"
+    engine = make_engine(url)
+    try:
+        result = resend(
+            build_resender(settings(DATABASE_URL=url), make_sessions(engine), clock), phone_number="+91 12345"
+        )
+    finally:
+        engine.dispose()
+
+    # What to correct helps more than "try again later": the refusal just goes unaudited.
+    assert result.status == "refused_invalid"
+    assert set(result.field_errors) == {"phone_number"}
+    assert "valid number" in result.field_errors["phone_number"]
+    assert explain(result).code == "INVALID"
+    assert fake_kaleyra.requests == []
+
+
 def test_twenty_people_asking_at_once_send_one_otp(
     make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
 ) -> None:
