@@ -21,7 +21,8 @@ from tests.fakes.server import LoopbackServer, TrackedHandler, hard_close
 __all__ = ["FakeKaleyra", "RecordedRequest", "SCENARIOS", "unused_port"]
 
 _ROUTE = re.compile(r"^/v2/(?P<sid>[^/]+)/whatsapp/(?P<waba>[^/]+)/number/retry_otp/?$")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# E.164: a country code and up to 15 digits in all; Niue's (+683) national numbers have 4.
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _REQUIRED_KEYS = ("id", "phone_number", "type_verification")
 
 # Bodies copied verbatim from the documentation's sample responses.
