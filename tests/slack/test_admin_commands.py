@@ -179,3 +179,16 @@ def test_waba_and_grant_changes_are_all_audited_in_the_store_and_the_cli(admin_b
     assert [tuple(row[1:]) for row in reversed(rows)] == expected
     for row in rows:
         assert datetime.fromisoformat(row[0]) > datetime.now(UTC) - timedelta(minutes=5)
+
+
+def test_an_admin_removed_in_the_store_can_no_longer_change_grants_from_slack(
+    start_bot: Callable[..., SlackBot], tmp_path: Path
+) -> None:
+    bot = start_bot()
+    assert cli(bot, tmp_path, "admin", "add", OPS).strip() == f"{OPS} is now an admin."
+    assert command(bot, OPS, f"grant {MALLORY_MENTION} {WABA}") == f"Granted WABA {WABA} to {MALLORY}."
+
+    assert cli(bot, tmp_path, "admin", "remove", OPS).strip() == f"{OPS} is no longer an admin."
+
+    assert command(bot, OPS, f"revoke {MALLORY_MENTION} {WABA}").startswith("Only the bot's admins may use")
+    assert "WA200" in resend_runs(bot, MALLORY, WABA)  # the refused revoke changed nothing
