@@ -15,7 +15,8 @@ from bot.explain import explain
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.stalling import StallingServer
 from tests.support import FakeClock
-from tests.usecase.test_resend import audit_rows, build_resender, resend
+from tests.usecase.conftest import build_resender
+from tests.usecase.test_resend import audit_rows, resend
 
 
 # httpcore does not close the socket when a deadline cancels its TLS handshake (it closes on errors,

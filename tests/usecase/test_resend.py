@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.explain import explain
-from bot.kaleyra import KaleyraClient
 from bot.request import ResendRequest
 from bot.resend import Origin, Requester, Resender, ResendResult
 from bot.store import access, wabas
@@ -37,27 +36,10 @@ from tests.support import (
     WABA_NAME,
     FakeClock,
 )
+from tests.usecase.conftest import build_resender
 
 REQUEST = ResendRequest(WABA, PHONE_NUMBER_ID, PHONE_PASTED, "SMS")
 SLACK = Origin("command", channel_id="C0ALERTS", thread_ts="1700000000.000100")
-
-
-def build_resender(settings: Settings, sessions: sessionmaker[Session], clock: FakeClock) -> Resender:
-    client = KaleyraClient(
-        sid=settings.kaleyra_sid,
-        api_key=settings.kaleyra_api_key,
-        base_url=settings.kaleyra_url_for(),
-        timeout_seconds=settings.kaleyra_timeout_seconds,
-    )
-    return Resender(settings, sessions, client, clock=clock)
-
-
-@pytest.fixture
-def make_resender(
-    seeded: sessionmaker[Session], settings: Callable[..., Settings], clock: FakeClock
-) -> Callable[..., Resender]:
-    """A Resender on the seeded store, the fake Kaleyra and the test's clock; env overrides."""
-    return lambda **env: build_resender(settings(**env), seeded, clock)
 
 
 def resend(resender: Resender, user: str = ALICE, groups: frozenset[str] = frozenset(), **fields: str) -> ResendResult:
