@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.config import Secret, Settings
-from bot.kaleyra import KaleyraClient, KaleyraOutcome, OutcomeKind, Verification
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, OutcomeKind, Verification, parse_response
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
@@ -256,3 +256,19 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(caplog: pytes
 )
 def test_which_outcomes_may_have_reached_a_person(kind: OutcomeKind, may_have_sent: bool) -> None:
     assert kind.may_have_sent is may_have_sent
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "fields"),
+    [
+        (b'{"code": "WA200"}', "", {}),
+        (b'{"code": "WA400", "message": "bad", "error": "one string, not the documented object"}', "bad", {}),
+        (b'{"code": "WA400", "message": "bad", "error": ["a", "list"]}', "bad", {}),
+    ],
+)
+def test_an_answer_missing_its_message_or_with_odd_errors_is_still_read(
+    body: bytes, message: str, fields: dict[str, str]
+) -> None:
+    outcome = parse_response(400, body, 12)
+
+    assert (outcome.message, dict(outcome.field_errors)) == (message, fields)

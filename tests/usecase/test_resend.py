@@ -331,6 +331,23 @@ def test_waba_on_another_kaleyra_account_uses_its_sid(
     assert request.path == "/v2/HXGAMMA00EU/whatsapp/766000000003/number/retry_otp"
 
 
+def test_a_refusal_is_audited_with_its_reasons_and_points_at_its_row(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], clock: FakeClock
+) -> None:
+    resender = make_resender(KALEYRA_DRY_RUN="1")
+    invalid = resend(resender, waba_id="acme", phone_number_id="x")
+    assert resend(resender).status == "dry_run"
+    held = resend(resender)
+
+    rows = audit_rows(seeded)
+    assert [r.id for r in rows] == [invalid.attempt_id, rows[1].id, held.attempt_id]
+    assert rows[0].message == " ".join(invalid.field_errors.values())
+    # Staging's refusals are told apart from production's, like its sends.
+    assert [r.dry_run for r in rows] == [True, True, True]
+    # Asking again for a number one asked for oneself says so, rather than naming oneself.
+    assert "requested for this number by you at 09:30:00 UTC" in held.field_errors["phone_number"]
+
+
 def test_dry_run_calls_nobody_and_says_so(
     make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
 ) -> None:
