@@ -47,7 +47,14 @@ def test_a_grant_is_made_once_and_revoking_a_missing_one_says_so(cli: Callable[.
     assert ok(cli("grant", ALICE, "*")) == f"Granted every WABA to {ALICE}."
     assert ok(cli("grants", MALLORY)).split("\t")[:2] == [MALLORY, OTHER_WABA]
 
+    assert ok(cli("grant", MALLORY, WABA)) == f"Granted WABA {WABA} to {MALLORY}."
+    listed = [line.split("\t")[:2] for line in ok(cli("grants")).splitlines()]
+    assert listed == sorted(listed) and [MALLORY, WABA] in listed
+
     assert ok(cli("revoke", MALLORY, OTHER_WABA)) == f"Revoked {OTHER_WABA} from {MALLORY}."
+    # Only that grant went: Mallory keeps Acme Retail.
+    assert ok(cli("grants", MALLORY)).split("\t")[:2] == [MALLORY, WABA]
+    assert ok(cli("revoke", MALLORY, WABA)) == f"Revoked {WABA} from {MALLORY}."
     assert ok(cli("grants", MALLORY)) == f"no grants for {MALLORY}"
     missing = error(cli("revoke", MALLORY, WABA))
     assert missing == f"error: {MALLORY} has no grant for {WABA} (see `grants {MALLORY}`)"
@@ -55,5 +62,7 @@ def test_a_grant_is_made_once_and_revoking_a_missing_one_says_so(cli: Callable[.
     assert admin_actions(cli) == [
         ("grant", f"{MALLORY} {OTHER_WABA}"),
         ("grant", f"{ALICE} *"),
+        ("grant", f"{MALLORY} {WABA}"),
         ("revoke", f"{MALLORY} {OTHER_WABA}"),
+        ("revoke", f"{MALLORY} {WABA}"),
     ]
