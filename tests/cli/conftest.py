@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Alembic binds its default output stream (sys.stdout) when first imported: imported under capsys,
+# it would keep a stream that capsys closes, and later migrations would write to a closed file.
+import alembic.config  # noqa: F401
 import pytest
 
 from bot.cli import main
