@@ -24,7 +24,8 @@ __all__ = ["FakeKaleyra", "RecordedRequest", "SCENARIOS", "unused_port"]
 _ROUTE = re.compile(r"^/v2/(?P<sid>[^/]+)/whatsapp/(?P<waba>[^/]+)/number/retry_otp/?$")
 # "Get Phone Number Details": GET, read-only; `python -m bot check` probes the credentials with it.
 _NUMBERS_ROUTE = re.compile(r"^/v2/(?P<sid>[^/]+)/whatsapp/(?P<waba>[^/]+)/number/?$")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+# E.164: a country code and up to 15 digits in all; Niue's (+683) national numbers have 4.
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _REQUIRED_KEYS = ("id", "phone_number", "type_verification")
 
 # Bodies copied verbatim from the documentation's sample responses.

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.config import Secret, Settings
-from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification, parse_response
 from bot.network import NetworkLoop
 from bot.status import Status
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
@@ -266,3 +266,19 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(
 )
 def test_which_outcomes_may_have_reached_a_person(kind: Status, may_have_sent: bool) -> None:
     assert kind.may_have_sent is may_have_sent
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "fields"),
+    [
+        (b'{"code": "WA200"}', "", {}),
+        (b'{"code": "WA400", "message": "bad", "error": "one string, not the documented object"}', "bad", {}),
+        (b'{"code": "WA400", "message": "bad", "error": ["a", "list"]}', "bad", {}),
+    ],
+)
+def test_an_answer_missing_its_message_or_with_odd_errors_is_still_read(
+    body: bytes, message: str, fields: dict[str, str]
+) -> None:
+    outcome = parse_response(400, body, 12)
+
+    assert (outcome.message, dict(outcome.field_errors)) == (message, fields)

@@ -204,3 +204,16 @@ def test_renaming_a_waba_from_slack_keeps_its_kaleyra_account_and_logs_old_and_n
         ),
         (f"slack:{LEAD}", "waba_update", f"{WABA} name: 'Acme Retail' → 'Acme Retail EU'"),
     ]
+
+
+def test_an_admin_removed_in_the_store_can_no_longer_change_grants_from_slack(
+    start_bot: Callable[..., SlackBot], tmp_path: Path
+) -> None:
+    bot = start_bot()
+    assert cli(bot, tmp_path, "admin", "add", OPS).strip() == f"{OPS} is now an admin."
+    assert command(bot, OPS, f"grant {MALLORY_MENTION} {WABA}") == f"Granted WABA {WABA} to {MALLORY}."
+
+    assert cli(bot, tmp_path, "admin", "remove", OPS).strip() == f"{OPS} is no longer an admin."
+
+    assert command(bot, OPS, f"revoke {MALLORY_MENTION} {WABA}").startswith("Only the bot's admins may use")
+    assert "WA200" in resend_runs(bot, MALLORY, WABA)  # the refused revoke changed nothing

@@ -307,6 +307,22 @@ def test_cooldown_zero_turns_it_off(
         assert session.scalars(select(CooldownClaim)).all() == []
 
 
+def test_the_smallest_cooldown_still_holds_for_its_second(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra, clock: FakeClock
+) -> None:
+    resender = make_resender(OTP_COOLDOWN_SECONDS="1")
+
+    first = resend(resender)
+    held = resend(resender, BOB, frozenset({ONCALL_GROUP}))
+    clock.advance(1)
+    after = resend(resender, BOB, frozenset({ONCALL_GROUP}))
+
+    assert (first.status, first.retry_at) == ("sent", clock.now)
+    assert (held.status, held.retry_at) == ("refused_cooldown", clock.now)
+    assert after.status == "sent"
+    assert len(fake_kaleyra.requests) == 2
+
+
 def test_waba_on_another_kaleyra_account_uses_its_sid(
     make_resender: Callable[..., Resender], seeded: sessionmaker[Session], fake_kaleyra: FakeKaleyra
 ) -> None:
@@ -318,6 +334,23 @@ def test_waba_on_another_kaleyra_account_uses_its_sid(
 
     (request,) = fake_kaleyra.requests
     assert request.path == "/v2/HXGAMMA00EU/whatsapp/766000000003/number/retry_otp"
+
+
+def test_a_refusal_is_audited_with_its_reasons_and_points_at_its_row(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], clock: FakeClock
+) -> None:
+    resender = make_resender(KALEYRA_DRY_RUN="1")
+    invalid = resend(resender, waba_id="acme", phone_number_id="x")
+    assert resend(resender).status == "dry_run"
+    held = resend(resender)
+
+    rows = audit_rows(seeded)
+    assert [r.id for r in rows] == [invalid.attempt_id, rows[1].id, held.attempt_id]
+    assert rows[0].message == " ".join(invalid.field_errors.values())
+    # Staging's refusals are told apart from production's, like its sends.
+    assert [r.dry_run for r in rows] == [True, True, True]
+    # Asking again for a number one asked for oneself says so, rather than naming oneself.
+    assert "requested for this number by you at 09:30:00 UTC" in held.field_errors["phone_number"]
 
 
 def test_dry_run_calls_nobody_and_says_so(
@@ -357,6 +390,27 @@ def test_unreachable_store_sends_nothing(
 
     assert result.status == "store_unavailable"
     assert explain(result).code == "STORE_UNAVAILABLE"
+    assert fake_kaleyra.requests == []
+
+
+def test_invalid_fields_are_still_named_when_the_store_is_down(
+    settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, clock: FakeClock, tmp_path, network: NetworkLoop
+) -> None:
+    url = f"sqlite:///{tmp_path / 'no-such-dir' / 'store.db'}"
+    engine = make_engine(url)
+    try:
+        result = resend(
+            build_resender(settings(DATABASE_URL=url), make_sessions(engine), clock, network),
+            phone_number="+91 12345",
+        )
+    finally:
+        engine.dispose()
+
+    # What to correct helps more than "try again later": the refusal just goes unaudited.
+    assert result.status == "refused_invalid"
+    assert set(result.field_errors) == {"phone_number"}
+    assert "valid number" in result.field_errors["phone_number"]
+    assert explain(result).code == "INVALID"
     assert fake_kaleyra.requests == []
 
 
