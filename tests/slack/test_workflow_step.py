@@ -7,12 +7,14 @@ A Kaleyra outcome completes the step (functions.completeSuccess) with its output
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from bot.slack.request_log import request_user
 from bot.store.models import CooldownClaim
 from tests import slack_requests
 from tests.fakes.slack import SlackCall
@@ -140,6 +142,23 @@ def test_a_number_in_cooldown_fails_the_step_with_when_to_retry(bot: SlackBot) -
     assert len(bot.kaleyra.requests) == 1
 
 
+def test_a_person_over_the_hourly_limit_fails_the_step_with_when_the_next_is_possible(
+    start_bot: Callable[..., SlackBot],
+) -> None:
+    bot = start_bot(RESENDS_PER_USER_PER_HOUR="1")
+    run_step(bot, step_inputs(ALICE))
+    ending(bot, "functions.completeSuccess")
+
+    # Another number: only the person's own limit can refuse it.
+    run_step(bot, step_inputs(ALICE, phone_number="+91 98765 43211"))
+
+    failed = ending(bot, "functions.completeError")
+    assert failed.params["error"].startswith("Nothing was sent: you have reached the limit of resends per person")
+    assert re.search(r"The next one is possible after \d\d:\d\d:\d\d UTC\.$", failed.params["error"])
+    bot.settle()
+    assert len(bot.kaleyra.requests) == 1
+
+
 def test_a_hung_kaleyra_completes_the_step_as_timeout_within_the_deadline(start_bot: Callable[..., SlackBot]) -> None:
     bot = start_bot(KALEYRA_TIMEOUT_SECONDS="1")
     bot.kaleyra.queue("hang")
@@ -187,3 +206,8 @@ def test_a_step_without_its_user_fails_and_sends_nothing(bot: SlackBot) -> None:
     bot.settle()
     assert bot.kaleyra.requests == []
     assert attempts(bot) == []
+
+
+def test_the_request_log_names_the_person_the_step_runs_for() -> None:
+    body = json.loads(slack_requests.function_executed(step_inputs(ALICE))[0])
+    assert request_user(body) == ALICE
