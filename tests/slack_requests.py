@@ -8,20 +8,24 @@ Each builder returns `(body, headers)` ready to POST to the bot's
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import itertools
 import json
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import yaml
 
 __all__ = [
     "SIGNING_SECRET",
     "block_actions",
     "event",
+    "function_executed",
     "message_shortcut",
     "post",
     "sign",
@@ -292,10 +296,14 @@ def event(
     event: dict[str, Any],
     *,
     team_id: str = TEAM_ID,
+    event_id: str | None = None,
     timestamp: int | None = None,
     secret: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """An Events API `event_callback` wrapping `event` (e.g. app_home_opened)."""
+    """An Events API `event_callback` wrapping `event` (e.g. app_home_opened).
+
+    Pass the `event_id` of an earlier one for Slack's re-delivery of it (new signature, same id).
+    """
     n = next(_counter)
     body = {
         "token": VERIFICATION_TOKEN,
@@ -303,7 +311,7 @@ def event(
         "api_app_id": API_APP_ID,
         "event": event,
         "type": "event_callback",
-        "event_id": f"Ev{n:010d}",
+        "event_id": event_id or f"Ev{n:010d}",
         "event_time": int(time.time()),
         "authorizations": [
             {
@@ -318,6 +326,61 @@ def event(
         "event_context": f"4-context-{n}",
     }
     return sign(json.dumps(body), _JSON, timestamp=timestamp, secret=secret)
+
+
+def function_executed(
+    inputs: dict[str, Any],
+    *,
+    callback_id: str = "resend_otp",
+    function_execution_id: str | None = None,
+    bot_access_token: str | None = None,
+    event_id: str | None = None,
+    team_id: str = TEAM_ID,
+    timestamp: int | None = None,
+    secret: str | None = None,
+) -> tuple[str, dict[str, str]]:
+    """A workflow ran the app's custom step `callback_id` with `inputs` (Slack's `function_executed`).
+
+    The function's definition is the one in manifest.yml, as Slack echoes it in the event.
+    """
+    n = next(_counter)
+    definition = _manifest_functions().get(callback_id, {})
+    function = {
+        "id": f"Fn{n:010d}",
+        "callback_id": callback_id,
+        "title": definition.get("title", callback_id),
+        "description": definition.get("description", ""),
+        "type": "app",
+        "input_parameters": _parameters(definition.get("input_parameters", {})),
+        "output_parameters": _parameters(definition.get("output_parameters", {})),
+        "app_id": API_APP_ID,
+        "date_created": 1694727597,
+        "date_updated": 1698947481,
+        "date_deleted": 0,
+    }
+    body = {
+        "type": "function_executed",
+        "function": function,
+        "inputs": inputs,
+        "function_execution_id": function_execution_id or f"Fx{n:010d}",
+        "workflow_execution_id": f"Wx{n:010d}",
+        "event_ts": f"{time.time():.6f}",
+        # The just-in-time token Slack issues for this run, for functions.completeSuccess/Error.
+        "bot_access_token": bot_access_token or f"xwfp-{n}-test-function-token",
+    }
+    return event(body, team_id=team_id, event_id=event_id, timestamp=timestamp, secret=secret)
+
+
+@functools.cache
+def _manifest_functions() -> dict[str, Any]:
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
+    functions: dict[str, Any] = manifest.get("functions") or {}
+    return functions
+
+
+def _parameters(declared: dict[str, Any]) -> list[dict[str, Any]]:
+    # The manifest keys parameters by name; the event lists them.
+    return [{"name": name, **{k: v for k, v in spec.items() if k != "name"}} for name, spec in declared.items()]
 
 
 def url_verification(

@@ -26,7 +26,12 @@ def request_kind(body: dict[str, Any]) -> str:
 
 
 def request_user(body: dict[str, Any]) -> str | None:
-    user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
+    event = body.get("event")
+    event = event if isinstance(event, dict) else {}
+    # A Workflow step's event names its person only among the step's inputs.
+    inputs = event.get("inputs")
+    inputs = inputs if isinstance(inputs, dict) else {}
+    user = body.get("user_id") or body.get("user") or event.get("user") or inputs.get("user_id")
     return user.get("id") if isinstance(user, dict) else user
 
 

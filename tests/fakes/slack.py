@@ -26,7 +26,7 @@ __all__ = ["FakeSlack", "SlackCall"]
 
 # slack_sdk serialises these to JSON strings when it posts a form; tests want
 # to assert on structure, so they are decoded back.
-_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "unfurls", "user_auth_blocks"})
+_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "unfurls", "user_auth_blocks", "outputs"})
 
 TEAM_ID = "T1"
 BOT_USER_ID = "UBOT"
@@ -45,6 +45,11 @@ class SlackCall:
     received_at: float = field(default_factory=time.monotonic)
     status: int = 200
     path: str = ""
+
+    @property
+    def token(self) -> str:
+        """The token the call was made with (header or form field), as Slack reads it."""
+        return self.headers.get("authorization", "").removeprefix("Bearer ") or str(self.params.get("token", ""))
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class FakeSlack(LoopbackServer):
         self._delays: dict[str, float] = {}
         self._ts = itertools.count(100)
         self._view_ids = itertools.count(1)
+        # Workflow step runs already completed or failed: Slack ends each one once.
+        self._ended_executions: set[str] = set()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _make_handler(self)
@@ -247,6 +254,8 @@ class FakeSlack(LoopbackServer):
                     "external_id": p.get("external_id", ""),
                 },
             }
+        if method in ("functions.completeSuccess", "functions.completeError"):
+            return self._end_execution(method, p)
         if method == "conversations.open":
             users = str(p.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users}}
@@ -273,10 +282,23 @@ class FakeSlack(LoopbackServer):
             }
         return {"ok": True}
 
+    def _end_execution(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        execution = str(p.get("function_execution_id", ""))
+        ending = p.get("outputs") if method == "functions.completeSuccess" else p.get("error")
+        if not execution or ending is None:
+            return {"ok": False, "error": "invalid_arguments"}
+        if method == "functions.completeSuccess" and not isinstance(ending, dict):
+            return {"ok": False, "error": "parameter_validation_failed"}
+        with self._lock:
+            if execution in self._ended_executions:
+                return {"ok": False, "error": "execution_not_in_running_state"}
+            self._ended_executions.add(execution)
+        return {"ok": True}
+
 
 def _summary(params: dict[str, Any]) -> str:
     # Enough to tell calls apart in a failure message without dumping whole views.
-    keys = ("channel", "thread_ts", "text", "user", "trigger_id", "view_id", "usergroup")
+    keys = ("channel", "thread_ts", "text", "user", "trigger_id", "view_id", "usergroup", "function_execution_id")
     return json.dumps({k: params[k] for k in keys if k in params}, default=str)[:200]
 
 

@@ -1,0 +1,1 @@
+"""Listeners for the app's custom Workflow Builder steps (manifest `functions`)."""
