@@ -292,10 +292,11 @@ def event(
     event: dict[str, Any],
     *,
     team_id: str = TEAM_ID,
+    event_id: str | None = None,
     timestamp: int | None = None,
     secret: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """An Events API `event_callback` wrapping `event` (e.g. app_home_opened)."""
+    """An Events API `event_callback` wrapping `event` (e.g. app_home_opened); pass `event_id` for a re-delivery."""
     n = next(_counter)
     body = {
         "token": VERIFICATION_TOKEN,
@@ -303,7 +304,7 @@ def event(
         "api_app_id": API_APP_ID,
         "event": event,
         "type": "event_callback",
-        "event_id": f"Ev{n:010d}",
+        "event_id": event_id or f"Ev{n:010d}",
         "event_time": int(time.time()),
         "authorizations": [
             {

@@ -9,6 +9,8 @@ from bot.slack.listeners.actions.open_modal import open_resend_modal
 from bot.slack.listeners.actions.resend_again import resend_again
 from bot.slack.listeners.commands.resend_otp import COMMAND, resend_otp
 from bot.slack.listeners.events.app_home_opened import app_home_opened
+from bot.slack.listeners.events.ignored import ANY_EVENT, ignored_event
+from bot.slack.listeners.events.message import message
 from bot.slack.listeners.shortcuts.resend_from_alert import CALLBACK_ID, resend_from_alert
 from bot.slack.listeners.views.resend_submission import resend_submission
 
@@ -20,3 +22,6 @@ def register(app: App) -> None:
     app.action(RESEND_AGAIN_ACTION)(resend_again)
     app.action(OPEN_MODAL_ACTION)(open_resend_modal)
     app.event("app_home_opened")(app_home_opened)
+    app.event("message")(message)
+    # Last: Bolt runs the first listener that matches, and this one matches every event.
+    app.event(ANY_EVENT)(ignored_event)
