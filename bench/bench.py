@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Run as a script: the fakes and request builders live in the repo's tests package.
 sys.path.insert(0, str(ROOT))
 
-from bench import attack, load, realistic, server, versus  # noqa: E402
+from bench import alerts, attack, load, realistic, server, versus  # noqa: E402
 from bench.report import Check, load_average, print_checks  # noqa: E402
 from bench.sender import Sender  # noqa: E402
 from tests.conftest import postgres_schema  # noqa: E402
@@ -48,10 +48,11 @@ class Plan:
     bursts_of_20: int
     bursts_of_100: int
     direct_calls: int  # straight to the fake Kaleyra (the floor)
+    alerts: int  # alerts in a watched channel, one at a time: the card, then a click on it
 
 
-FULL = Plan(sequential=40, modals=30, bursts_of_20=10, bursts_of_100=3, direct_calls=40)
-QUICK = Plan(sequential=10, modals=8, bursts_of_20=2, bursts_of_100=1, direct_calls=10)
+FULL = Plan(sequential=40, modals=30, bursts_of_20=10, bursts_of_100=3, direct_calls=40, alerts=20)
+QUICK = Plan(sequential=10, modals=8, bursts_of_20=2, bursts_of_100=1, direct_calls=10, alerts=5)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Figures:
     acks_ms: dict[int, list[float]] = field(default_factory=dict)
     e2e_ms: dict[int, list[float]] = field(default_factory=dict)
     views_open_ms: list[float] = field(default_factory=list)
+    alerts: alerts.AlertRound = field(default_factory=alerts.AlertRound)
     direct_ms: list[float] = field(default_factory=list)
     rss_bytes: int = 0
     pss_bytes: int = 0
@@ -135,6 +137,7 @@ def measure(database: str, url: str, plan: Plan, latency: float, workdir: Path, 
                 cpu_before, bench_before = server.cpu_seconds(pids()), time.process_time()
                 drive(running.sender, load.Watcher(slack), plan, figures)
                 requests = 1 + plan.sequential + plan.modals + 20 * plan.bursts_of_20 + 100 * plan.bursts_of_100
+                requests += 2 * plan.alerts
                 figures.cpu_ms_per_request = (server.cpu_seconds(pids()) - cpu_before) * MS / requests
                 figures.bench_cpu_ms_per_request = (time.process_time() - bench_before) * MS / requests
             figures.direct_ms = [load.kaleyra_direct(kaleyra) * MS for _ in range(plan.direct_calls)]
@@ -152,6 +155,8 @@ def drive(sender: Sender, watcher: load.Watcher, plan: Plan, figures: Figures) -
         run_commands(sender, watcher, 1, figures)
     for _ in range(plan.modals):
         open_modal(sender, watcher, figures)
+    figures.alerts = alerts.cards_and_clicks(sender, watcher, plan.alerts)
+    figures.problems += figures.alerts.problems
     for _ in range(plan.bursts_of_20):
         run_commands(sender, watcher, 20, figures)
     for _ in range(plan.bursts_of_100):
@@ -187,6 +192,7 @@ def checks(f: Figures) -> list[Check]:
         vo = f.views_open_ms
         text = f"p50 {p(vo, 50):.1f}  p99 {p(vo, 99):.1f} ms  (target p50 < 50 ms)"
         rows.append(Check("views.open after bare command", text, p(vo, 50) < 50))
+    rows += alerts.checks(f.alerts)
     rows += e2e_checks(f)
     rss, pss = f.rss_bytes / MB, f.pss_bytes / MB
     text = f"{rss:.0f} MB RSS ({pss:.0f} MB PSS) over {f.processes} processes  (target < 150 MB)"

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.alerts import ALERT_CHANNEL
 from bench.sender import Sender
 from tests.serve_process import ServeProcess, run_cli
 from tests.support import ALICE, ONCALL_GROUP, WABA, WABA_NAME
@@ -64,6 +65,7 @@ def prepare(env: dict[str, str], cwd: Path) -> None:
         ["grant", ALICE, WABA],
         # A group grant too, so every request also resolves the user's groups (cached from Slack).
         ["grant", ONCALL_GROUP, "*"],
+        ["watch", "add", ALERT_CHANNEL],
     ):
         done = run_cli(args, cwd, env, timeout=CLI_TIMEOUT_SECONDS)
         if done.returncode != 0:

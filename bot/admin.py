@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.config import KALEYRA_REGIONS, is_kaleyra_sid
-from bot.principals import USER_ID, is_principal
+from bot.principals import CHANNEL_ID, USER_ID, is_principal
 from bot.request import ID_DIGITS
-from bot.store import access, wabas
+from bot.store import access, wabas, watch
 from bot.store.admin_log import log_admin_action
 from bot.store.models import ALL_WABAS
 
@@ -116,3 +116,30 @@ def remove_admin(session: Session, actor: str, user_id: str) -> str:
         raise AdminError(f"{user_id} is not an admin in the store (see `admins`)")
     log_admin_action(session, actor, "admin_remove", user_id)
     return f"{user_id} is no longer an admin."
+
+
+def check_channel_id(channel_id: str) -> str:
+    if not CHANNEL_ID.match(channel_id):
+        raise AdminError(
+            f"{channel_id!r} is not a Slack channel id: in Slack, the channel's name > About > Channel ID (C…)"
+        )
+    return channel_id
+
+
+def watch_channel(session: Session, actor: str, channel_id: str) -> str:
+    check_channel_id(channel_id)
+    if not watch.add_watch(session, channel_id, by=actor):
+        return f"Channel {channel_id} was watched already."
+    log_admin_action(session, actor, "watch_add", channel_id)
+    return (
+        f"Watching channel {channel_id}: alerts there that name a WABA and a number get resend buttons. "
+        "In a private channel, invite the bot (/invite @resend-otp)."
+    )
+
+
+def unwatch_channel(session: Session, actor: str, channel_id: str) -> str:
+    check_channel_id(channel_id)
+    if not watch.remove_watch(session, channel_id):
+        raise AdminError(f"channel {channel_id} is not watched (see `watch list`)")
+    log_admin_action(session, actor, "watch_remove", channel_id)
+    return f"No longer watching channel {channel_id}."

@@ -145,6 +145,13 @@ def _list_admins(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def _list_watched(runtime: Runtime, args: argparse.Namespace) -> int:
+    with runtime.sessions() as session:
+        rows = listings.watched_rows(session)
+    print(listings.render(rows, as_json=args.json, empty="no watched channels: add one with `watch add CHANNEL_ID`"))
+    return 0
+
+
 def _retry(runtime: Runtime, args: argparse.Namespace) -> int:
     requester = Requester(args.user, frozenset(args.group))
     request = ResendRequest(args.waba, args.phone_number_id, args.phone, args.via)
@@ -192,6 +199,9 @@ _HANDLERS: dict[tuple[str, str | None], Callable[[Runtime, argparse.Namespace], 
     ("admin", "add"): _change(lambda s, who, a: admin.add_admin(s, who, a.user)),
     ("admin", "remove"): _change(lambda s, who, a: admin.remove_admin(s, who, a.user)),
     ("admins", None): _list_admins,
+    ("watch", "add"): _change(lambda s, who, a: admin.watch_channel(s, who, a.channel_id)),
+    ("watch", "remove"): _change(lambda s, who, a: admin.unwatch_channel(s, who, a.channel_id)),
+    ("watch", "list"): _list_watched,
     ("retry", None): _retry,
     ("audit", None): _audit,
 }

@@ -109,6 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json_option(command("admins", "list who may manage from Slack (and from ADMIN_USER_IDS)", "admins --json"))
 
+    watch = command(
+        "watch", "the alert channels where the bot puts resend buttons on alerts", "watch list"
+    ).add_subparsers(dest="action", required=True)
+    channel = "a Slack channel id (C…): in Slack, the channel's name > About > Channel ID"
+    command("add", "put resend buttons on alerts in this channel", "watch add C0ALERTS", parent=watch).add_argument(
+        "channel_id", help=channel
+    )
+    command("remove", "stop watching a channel", "watch remove C0ALERTS", parent=watch).add_argument(
+        "channel_id", help=channel
+    )
+    _json_option(command("list", "list the watched channels", "watch list", "watch list --json", parent=watch))
+
     retry = command(
         "retry",
         "resend an OTP from a terminal, checked and audited as if the person asked in Slack",

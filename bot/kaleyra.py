@@ -55,6 +55,15 @@ class KaleyraOutcome:
     field_errors: Mapping[str, str] = field(default_factory=dict)
 
 
+def confirms_phone_number_id(outcome: KaleyraOutcome) -> bool:
+    """Kaleyra took the request past its checks of the id: worth remembering the id for the number.
+
+    WA200 and WA500 (sent, already approved, failed later) did; a WA400 may be about the id, and
+    RBC001, WA401 or no answer say nothing about it.
+    """
+    return outcome.kind in (Status.SENT, Status.ALREADY_VERIFIED, Status.UPSTREAM_ERROR)
+
+
 def request_body(phone_number_id: str, phone_number: str, verification: Verification) -> dict[str, str]:
     """The JSON body Kaleyra documents.
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.phone import mask_phone
-from bot.store import access, wabas
+from bot.store import access, wabas, watch
 from bot.store.admin_log import recent_admin_actions
 from bot.store.attempts import AttemptFilter, recent_attempts
 from bot.store.models import ALL_WABAS
@@ -90,6 +90,13 @@ def admin_rows(session: Session, from_environment: frozenset[str]) -> list[Row]:
         {"user": u, "source": "ADMIN_USER_IDS", "added_by": None, "added_at": None} for u in sorted(from_environment)
     ]
     return rows
+
+
+def watched_rows(session: Session) -> list[Row]:
+    return [
+        {"channel_id": w.channel_id, "added_by": w.added_by, "added_at": _at(w.created_at)}
+        for w in watch.list_watched(session)
+    ]
 
 
 def attempt_rows(session: Session, narrow: AttemptFilter, limit: int) -> list[Row]:

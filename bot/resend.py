@@ -15,13 +15,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification, confirms_phone_number_id
 from bot.logs import held_secrets
 from bot.phone import mask_phone, mask_tail
 from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
 from bot.resend_log import log_resend
 from bot.status import Status
-from bot.store import access, attempts, cooldown, limits, wabas
+from bot.store import access, alert_cards, attempts, cooldown, limits, wabas
 from bot.store.models import utcnow
 from bot.untrusted import clean_outcome
 
@@ -255,6 +255,16 @@ class Resender:
                 )
                 if started.claim is not None and sent_nothing:
                     cooldown.release_cooldown(session, started.claim)
+                if outcome is not None and confirms_phone_number_id(outcome):
+                    # An alert or a form that names the number but not its id can use this one.
+                    checked = started.request
+                    alert_cards.remember_number(
+                        session,
+                        waba_id=checked.waba_id,
+                        phone_number=checked.phone_number,
+                        phone_number_id=checked.phone_number_id,
+                        now=self._clock(),
+                    )
         except SQLAlchemyError:
             # The outcome still reaches the person; the row stays `pending` and is
             # marked `unknown` at the next start.

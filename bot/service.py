@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import admin
+from bot.alert_offers import AlertOffers
 from bot.config import Settings
 from bot.request import ResendRequest
 from bot.status import Status
@@ -73,6 +74,8 @@ class Service:
         self._clock = clock
         self._forgot_at = 0.0
         self._forget_lock = threading.Lock()
+        # Watched channels, the cards on their alerts and the phone number ids the bot remembers.
+        self.alerts = AlertOffers(sessions, clock)
 
     # -- who may do what ----------------------------------------------------
 
@@ -178,6 +181,12 @@ class Service:
 
     def remove_waba(self, actor: str, waba_id: str) -> str:
         return self._change(actor, lambda s, who: admin.remove_waba(s, who, waba_id))
+
+    def watch(self, actor: str, channel_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.watch_channel(s, who, channel_id))
+
+    def unwatch(self, actor: str, channel_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.unwatch_channel(s, who, channel_id))
 
     # -- the edge -----------------------------------------------------------
 

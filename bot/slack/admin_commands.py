@@ -1,4 +1,4 @@
-"""`/resend-otp grant|revoke|grants|waba …` for admins: the same checked, audited changes as the CLI."""
+"""`/resend-otp grant|revoke|grants|waba|watch|unwatch|watching …` for admins: checked, audited, as in the CLI."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bot.admin import AdminError
 from bot.principals import GROUP_ID, USER_ID
 from bot.service import Service
 from bot.slack.blocks import escape
-from bot.slack.command_text import AdminCommand, principal_from
+from bot.slack.command_text import AdminCommand, channel_from, principal_from
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps
 
@@ -17,6 +17,9 @@ USAGE = {
     "revoke": "/resend-otp revoke @user|@group WABA_ID|*",
     "grants": "/resend-otp grants [@user|@group]",
     "waba": "/resend-otp waba add WABA_ID NAME · waba list · waba remove WABA_ID",
+    "watch": "/resend-otp watch #channel",
+    "unwatch": "/resend-otp unwatch #channel",
+    "watching": "/resend-otp watching",
 }
 
 
@@ -48,6 +51,14 @@ def _apply(service: Service, actor: str, command: AdminCommand) -> str:
             return escape(service.add_waba(actor, waba_id, " ".join(name)))
         case "waba", ("remove", waba_id):
             return escape(service.remove_waba(actor, waba_id))
+        case "watch", (channel,):
+            return escape(service.watch(actor, channel_from(channel)))
+        case "unwatch", (channel,):
+            return escape(service.unwatch(actor, channel_from(channel)))
+        case "watching", ():
+            watched = service.alerts.watched_channels()
+            lines = [f"<#{w.channel_id}> (added by {escape(w.added_by)})" for w in watched]
+            return "\n".join(lines) or "No watched channels yet: `/resend-otp watch #channel`."
     raise AdminError(f"`{command.action}` needs other arguments")
 
 

@@ -211,7 +211,8 @@ HELP = f"""*Resend a WhatsApp verification OTP through Kaleyra*
 • On an alert, choose *Resend OTP* from the message's ⋯ menu: the form opens prefilled and the outcome \
 goes into the alert's thread.
 One resend per number per cooldown, whoever asks. Admins: `/resend-otp grant @user|@group WABA_ID|*`, \
-`revoke`, `grants`, `waba add WABA_ID NAME`, `waba list`."""
+`revoke`, `grants`, `waba add WABA_ID NAME`, `waba list`, `watch #channel` (resend buttons on its alerts), \
+`unwatch #channel`, `watching`."""
 
 
 def help_blocks() -> list[Block]:

@@ -13,6 +13,7 @@ _VIA = {"sms": "SMS", "voice": "VOICE"}
 # Slack sends mentions escaped: <@U123|alice>, <!subteam^S123|@oncall>.
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _GROUP_MENTION = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class History:
 
 @dataclass(frozen=True)
 class AdminCommand:
-    """`grant`, `revoke`, `grants`, `waba add`, `waba list`, `waba remove`: admins only."""
+    """`grant`, `revoke`, `grants`, `waba add|list|remove`, `watch`, `unwatch`, `watching`: admins only."""
 
     action: str
     args: tuple[str, ...]
@@ -50,7 +51,7 @@ class Malformed:
 
 Command = OpenModal | Help | History | AdminCommand | Inline | Malformed
 
-_ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba"}
+_ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba", "watch", "unwatch", "watching"}
 
 
 def parse_command(text: str) -> Command:
@@ -107,3 +108,9 @@ def principal_from(word: str) -> str:
         if match:
             return match.group(1)
     return word
+
+
+def channel_from(word: str) -> str:
+    """A channel id from a channel mention (`<#C123|alerts>`), or the word itself (an id typed by hand)."""
+    match = _CHANNEL_MENTION.match(word)
+    return match.group(1) if match else word

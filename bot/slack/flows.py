@@ -107,14 +107,16 @@ def open_modal(
         tell(deps, destination, "Slack would not open the form just now: please try again.")
 
 
-def resend_and_deliver(deps: SlackDeps, destination: Destination, origin: Origin, request: ResendRequest) -> None:
+def resend_and_deliver(
+    deps: SlackDeps, destination: Destination, origin: Origin, request: ResendRequest
+) -> ResendResult:
     """The whole use case for a surface that acked already: a refusal to the asker, else the outcome."""
     requester = deps.groups.requester(destination.user_id)
     started = deps.resender.start(requester, origin, request)
     if isinstance(started, ResendResult):
         deliver_refusal(deps, started, destination)
-    else:
-        run_and_deliver(deps, started, destination)
+        return started
+    return run_and_deliver(deps, started, destination)
 
 
 def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination) -> ResendResult:

@@ -155,3 +155,50 @@ class SeenRequest(Base):
     # "sig:<signature>" or "event:<event_id>".
     key: Mapped[str] = mapped_column(String(96), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class WatchedChannel(Base):
+    """A channel where alerts arrive: each new alert there gets a card with resend buttons."""
+
+    __tablename__ = "watched_channels"
+
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertCard(Base):
+    """A card offered on one alert: the fields its buttons send, found again by id and token.
+
+    (channel, message ts) is unique: of two processes handed the same alert, one inserts, one
+    posts, and the other stops.
+    """
+
+    __tablename__ = "alert_cards"
+    __table_args__ = (UniqueConstraint("channel_id", "message_ts", name="uq_alert_cards_channel_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Compared with the button's value: an id alone would let a forged value pick another card.
+    token: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    waba_id: Mapped[str] = mapped_column(String(32))
+    phone_number: Mapped[str] = mapped_column(String(20))
+    phone_number_id: Mapped[str | None] = mapped_column(String(32))
+    # Set when the id came from the bot's memory, not from the alert: when that resend was.
+    remembered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The card's own message, once posted: updated after each click.
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KnownNumber(Base):
+    """The phone number id Kaleyra last took for a (WABA, number): fills alerts that lack it."""
+
+    __tablename__ = "known_numbers"
+
+    waba_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    phone_number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

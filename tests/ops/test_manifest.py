@@ -70,9 +70,10 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "functions_completeError": frozenset(),
     "auth_test": frozenset(),
 }
-# Needed by the manifest's features rather than a call: the slash command and the shortcut, and
-# posting an outcome in a public channel the bot was never invited to.
-FEATURE_SCOPES = frozenset({"commands", "chat:write.public"})
+# Needed by the manifest's features rather than a call: the slash command and the shortcut,
+# posting an outcome in a public channel the bot was never invited to, and the message events of
+# watched alert channels (public and private).
+FEATURE_SCOPES = frozenset({"commands", "chat:write.public", "channels:history", "groups:history"})
 STEP = MANIFEST["functions"][STEP_CALLBACK_ID]
 
 
@@ -119,7 +120,10 @@ def test_custom_steps_are_enabled_and_their_event_subscribed() -> None:
     assert settings["org_deploy_enabled"] is True
     assert settings["function_runtime"] == "remote"
     registered = set(re.findall(r'app\.event\("([a-z_]+)"\)', (ROOT / "bot/slack/listeners/__init__.py").read_text()))
-    assert set(settings["event_subscriptions"]["bot_events"]) == registered | {"function_executed"}
+    # A `message` listener hears the message events of the kinds of channel the app subscribes to.
+    subscribed = {event.split(".")[0] for event in settings["event_subscriptions"]["bot_events"]}
+    assert subscribed == registered | {"function_executed"}
+    assert {"message.channels", "message.groups"} <= set(settings["event_subscriptions"]["bot_events"])
 
 
 def test_the_bot_token_asks_for_every_scope_the_code_needs_and_no_more() -> None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.slack.alert_card import OPEN_FORM_ACTION, RESEND_SMS_ACTION, RESEND_VOICE_ACTION
 from bot.slack.blocks import MODAL_CALLBACK_ID, OPEN_MODAL_ACTION, RESEND_AGAIN_ACTION
+from bot.slack.listeners.actions.alert_card import open_form_from_card, resend_from_card
 from bot.slack.listeners.actions.open_modal import open_resend_modal
 from bot.slack.listeners.actions.resend_again import resend_again
 from bot.slack.listeners.commands.resend_otp import COMMAND, resend_otp
 from bot.slack.listeners.events.app_home_opened import app_home_opened
+from bot.slack.listeners.events.ignored import ANY_EVENT, ignored_event
+from bot.slack.listeners.events.message import message
 from bot.slack.listeners.functions.resend_otp_step import STEP_CALLBACK_ID, resend_otp_step
 from bot.slack.listeners.shortcuts.resend_from_alert import CALLBACK_ID, resend_from_alert
 from bot.slack.listeners.views.resend_submission import resend_submission
@@ -20,5 +24,11 @@ def register(app: App) -> None:
     app.shortcut(CALLBACK_ID)(resend_from_alert)
     app.action(RESEND_AGAIN_ACTION)(resend_again)
     app.action(OPEN_MODAL_ACTION)(open_resend_modal)
+    app.action(RESEND_SMS_ACTION)(resend_from_card)
+    app.action(RESEND_VOICE_ACTION)(resend_from_card)
+    app.action(OPEN_FORM_ACTION)(open_form_from_card)
     app.event("app_home_opened")(app_home_opened)
     app.function(STEP_CALLBACK_ID)(resend_otp_step)
+    app.event("message")(message)
+    # Last: Bolt runs the first listener that matches, and this one matches every event.
+    app.event(ANY_EVENT)(ignored_event)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.alert_offers import RememberedId
 from bot.alerts import AlertFields, extract_alert_fields
 from bot.phone import mask_phone
 from bot.slack import flows
+from bot.slack.alert_card import remembered_note
 from bot.slack.blocks import Prefill, escape
 from bot.slack.delivery import Destination
-from bot.slack.deps import deps_of
+from bot.slack.deps import SlackDeps, deps_of
 
 CALLBACK_ID = "resend_otp_from_message"
 
@@ -26,8 +29,28 @@ def resend_from_alert(ack: Ack, shortcut: dict[str, Any], context: BoltContext) 
         deps,
         destination,
         lambda: flows.open_modal(
-            deps, trigger_id, "shortcut", destination, lambda allowed: prefill_from(fields, allowed)
+            deps, trigger_id, "shortcut", destination, lambda allowed: _prefill(deps, fields, allowed)
         ),
+    )
+
+
+def _prefill(deps: SlackDeps, fields: AlertFields, allowed: set[str]) -> Prefill:
+    prefill = prefill_from(fields, allowed)
+    # Only for a WABA this person may use: a remembered id is that WABA's business.
+    if prefill.phone_number_id is None and prefill.waba_id in allowed and prefill.phone_number:
+        remembered = deps.service.alerts.remembered_id(prefill.waba_id, prefill.phone_number)
+        if remembered is not None:
+            return with_remembered(prefill, remembered)
+    return prefill
+
+
+def with_remembered(prefill: Prefill, remembered: RememberedId) -> Prefill:
+    """The id the bot saw Kaleyra take for this (WABA, number), saying where it came from."""
+    note = f"The {remembered_note(remembered.seen_at)}."
+    return replace(
+        prefill,
+        phone_number_id=remembered.phone_number_id,
+        notice=" ".join(filter(None, (prefill.notice, note))),
     )
 
 
