@@ -32,7 +32,7 @@ class History:
 
 @dataclass(frozen=True)
 class AdminCommand:
-    """`grant`, `revoke`, `grants`, `waba add`, `waba list`, `waba remove`: admins only."""
+    """`grant`, `revoke`, `grants`, `waba …`, `owner …`, `owners`: admins (and owners, for their WABA's grants)."""
 
     action: str
     args: tuple[str, ...]
@@ -50,7 +50,7 @@ class Malformed:
 
 Command = OpenModal | Help | History | AdminCommand | Inline | Malformed
 
-_ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba"}
+_ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba", "owner", "owners"}
 
 
 def parse_command(text: str) -> Command:
