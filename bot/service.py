@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import admin
+from bot.access_requests import AccessRequests
 from bot.config import Settings
 from bot.request import ResendRequest
 from bot.status import Status
@@ -88,6 +89,8 @@ class Service:
         self._clock = clock
         self._forgot_at = 0.0
         self._forget_lock = threading.Lock()
+        # Asking for access and deciding (SPEC's flow 7), with the same checks as grant and revoke.
+        self.requests = AccessRequests(settings, sessions, clock, self._manages)
 
     # -- who may do what ----------------------------------------------------
 
@@ -98,9 +101,8 @@ class Service:
 
     def admins(self) -> list[str]:
         """Who may manage WABAs and grants: ADMIN_USER_IDS, then the store's admins."""
-        listed = sorted(self._settings.admin_user_ids)
         with self._sessions() as session:
-            return listed + [a.user_id for a in access.list_admins(session) if a.user_id not in listed]
+            return access.admin_ids(session, self._settings.admin_user_ids)
 
     def is_admin(self, user_id: str) -> bool:
         if user_id in self._settings.admin_user_ids:

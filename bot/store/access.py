@@ -122,5 +122,11 @@ def list_admins(session: Session) -> list[Admin]:
     return list(session.scalars(select(Admin).order_by(Admin.user_id)))
 
 
+def admin_ids(session: Session, listed: Iterable[str]) -> list[str]:
+    """Who may manage everything: `listed` (ADMIN_USER_IDS) first, then the store's admins."""
+    first = sorted(listed)
+    return first + [a.user_id for a in list_admins(session) if a.user_id not in first]
+
+
 def is_admin(session: Session, user_id: str) -> bool:
     return session.get(Admin, user_id) is not None

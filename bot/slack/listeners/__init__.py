@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.slack.access_blocks import APPROVE_ACTION, DENY_ACTION, REQUEST_ACCESS_ACTION, REQUEST_CALLBACK_ID
 from bot.slack.blocks import MODAL_CALLBACK_ID, OPEN_MODAL_ACTION, RESEND_AGAIN_ACTION
+from bot.slack.listeners.actions.decide_access import approve_access, deny_access
 from bot.slack.listeners.actions.open_modal import open_resend_modal
+from bot.slack.listeners.actions.request_access import request_access
 from bot.slack.listeners.actions.resend_again import resend_again
 from bot.slack.listeners.commands.resend_otp import COMMAND, resend_otp
 from bot.slack.listeners.events.app_home_opened import app_home_opened
 from bot.slack.listeners.shortcuts.resend_from_alert import CALLBACK_ID, resend_from_alert
+from bot.slack.listeners.views.access_request_submission import access_request_submission
 from bot.slack.listeners.views.resend_submission import resend_submission
 
 
@@ -20,3 +24,8 @@ def register(app: App) -> None:
     app.action(RESEND_AGAIN_ACTION)(resend_again)
     app.action(OPEN_MODAL_ACTION)(open_resend_modal)
     app.event("app_home_opened")(app_home_opened)
+    # Access requests (SPEC's flow 7).
+    app.action(REQUEST_ACCESS_ACTION)(request_access)
+    app.view(REQUEST_CALLBACK_ID)(access_request_submission)
+    app.action(APPROVE_ACTION)(approve_access)
+    app.action(DENY_ACTION)(deny_access)

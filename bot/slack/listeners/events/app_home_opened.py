@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 from slack_sdk.models.views import View
 
 from bot.slack import flows
+from bot.slack.access_blocks import request_access_button
 from bot.slack.blocks import escape, grant_line, mention, open_modal_button
 from bot.slack.client import error_code
 from bot.slack.deps import SlackDeps, deps_of
@@ -46,6 +47,7 @@ def home_view(deps: SlackDeps, user_id: str) -> View:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Your WABAs*\n{names}")))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=flows.no_wabas_message(deps))))
+        blocks.append(request_access_button())
     if grants:
         # When each grant ends, so nobody is surprised at 3 a.m. by one that ran out.
         granted = "\n".join(f"• {grant_line(g)}{_through(g.principal, user_id)}" for g in grants[:40])
