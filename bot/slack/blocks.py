@@ -228,8 +228,9 @@ HELP = f"""*Resend a WhatsApp verification OTP through Kaleyra*
 • `/resend-otp history [PHONE|WABA_ID]` shows recent attempts you can see.
 • On an alert, choose *Resend OTP* from the message's ⋯ menu: the form opens prefilled and the outcome \
 goes into the alert's thread.
-One resend per number per cooldown, whoever asks. Admins: `/resend-otp grant @user|@group WABA_ID|*`, \
-`revoke`, `grants`, `waba add WABA_ID NAME`, `waba list`."""
+One resend per number per cooldown, whoever asks. Refused a WABA? The *Request access* button asks its owners. \
+Admins: `/resend-otp grant @user|@group WABA_ID|* [for 8h]`, `revoke`, `grants`, `waba add WABA_ID NAME`, \
+`waba list`, `owner add|remove @user WABA_ID`, `owners`; a WABA's owners may grant and revoke it."""
 
 
 def help_blocks() -> list[Block]:

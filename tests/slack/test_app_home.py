@@ -113,7 +113,9 @@ def test_a_group_members_home_lists_the_wabas_granted_to_the_group(bot: SlackBot
     assert [b["action_id"] for b in buttons(view)] == ["open_resend_modal"]
 
 
-def test_a_user_without_wabas_is_told_whom_to_ask_and_gets_only_the_request_button(start_bot: Callable[..., SlackBot]) -> None:
+def test_a_user_without_wabas_is_told_whom_to_ask_and_only_offered_a_request(
+    start_bot: Callable[..., SlackBot],
+) -> None:
     bot = start_bot(ADMIN_USER_IDS="U0LEAD")
 
     view = open_home(bot, MALLORY)

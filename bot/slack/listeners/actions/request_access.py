@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -16,6 +15,7 @@ from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of
 
 log = logging.getLogger(__name__)
+SURFACE_PREFIX = "access_request:"
 
 
 def request_access(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -34,7 +34,8 @@ def _open(deps: SlackDeps, destination: Destination, trigger_id: str, attempt_re
         flows.tell(deps, destination, "The bot knows no WABAs yet: ask an admin to add one.", with_button=False)
         return
     asked = deps.service.requests.asked_waba(attempt_ref, destination.user_id)
-    metadata = json.dumps({"d": destination.to_metadata("access_request"), "ref": attempt_ref})
+    # The refused attempt rides in the surface's name: the submission keeps it for "Resend now".
+    metadata = destination.to_metadata(f"{SURFACE_PREFIX}{attempt_ref}")
     view = request_modal(wabas, asked, metadata)
     try:
         deps.client.call(lambda web: web.views_open(trigger_id=trigger_id, view=view))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
@@ -13,6 +12,7 @@ from bot.slack.access_blocks import DURATION_BLOCK, REASON_BLOCK, WABA_BLOCK
 from bot.slack.access_flow import post_request, where_it_went
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of
+from bot.slack.listeners.actions.request_access import SURFACE_PREFIX
 from bot.slack.listeners.views.resend_submission import field_value
 
 
@@ -55,12 +55,6 @@ def _send(deps: SlackDeps, destination: Destination, asked: Asked) -> None:
 
 
 def _from_metadata(text: str | None, user_id: str) -> tuple[Destination, str]:
-    try:
-        data = json.loads(text or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    _, destination = Destination.from_metadata(data.get("d") if isinstance(data.get("d"), str) else None, user_id)
-    ref = data.get("ref")
-    return destination, ref if isinstance(ref, str) else ""
+    """Where to answer, and the refused attempt the request came from (see request_access)."""
+    surface, destination = Destination.from_metadata(text, user_id)
+    return destination, surface.removeprefix(SURFACE_PREFIX) if surface.startswith(SURFACE_PREFIX) else ""
