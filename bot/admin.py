@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy.orm import Session
 
 from bot.config import KALEYRA_REGIONS, is_kaleyra_sid
 from bot.principals import CHANNEL_ID, USER_ID, is_principal
 from bot.request import ID_DIGITS
-from bot.store import access, wabas, watch
+from bot.store import access, owners, wabas, watch
 from bot.store.admin_log import log_admin_action
 from bot.store.models import ALL_WABAS
 
@@ -81,16 +83,38 @@ def remove_waba(session: Session, actor: str, waba_id: str) -> str:
     return f"Removed WABA {waba_id}; its grants stay until revoked."
 
 
-def grant(session: Session, actor: str, principal: str, waba_id: str) -> str:
+def grant(
+    session: Session, actor: str, principal: str, waba_id: str, lasting: timedelta | None, *, now: datetime
+) -> str:
+    """Grant until `now + lasting` (None: permanent); granting again sets the new end."""
     check_principal(principal)
     check_waba_id(waba_id, allow_all=True)
     if waba_id != ALL_WABAS and wabas.get_waba(session, waba_id) is None:
         raise AdminError(f"WABA {waba_id} is not one the bot knows: add it first with `waba add`")
     target = "every WABA" if waba_id == ALL_WABAS else f"WABA {waba_id}"
-    if not access.add_grant(session, principal, waba_id, by=actor):
-        return f"{principal} already had {target}."
-    log_admin_action(session, actor, "grant", f"{principal} {waba_id}")
-    return f"Granted {target} to {principal}."
+    expires_at = now + lasting if lasting is not None else None
+    change, before = access.set_grant(session, principal, waba_id, by=actor, expires_at=expires_at, now=now)
+    if change is access.GrantChange.UNCHANGED:
+        return f"{principal} already had {target}{_ending(expires_at)}."
+    detail = f"{principal} {waba_id}{_ending(expires_at)}"
+    if change is access.GrantChange.CHANGED:
+        # The old end, so a grant cut short by mistake can be put back from the admin log.
+        detail += f" (was {until(before, now)})"
+    log_admin_action(session, actor, "grant", detail)
+    return f"Granted {target} to {principal}{_ending(expires_at)}."
+
+
+def until(expires_at: datetime | None, now: datetime | None = None) -> str:
+    """`until 2026-03-01 17:30 UTC`, `permanent`, or `ended …` for an end already past."""
+    if expires_at is None:
+        return "permanent"
+    if now is not None and expires_at <= now:
+        return f"ended {expires_at:%Y-%m-%d %H:%M} UTC"
+    return f"until {expires_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _ending(expires_at: datetime | None) -> str:
+    return "" if expires_at is None else f" {until(expires_at)}"
 
 
 def revoke(session: Session, actor: str, principal: str, waba_id: str) -> str:
@@ -103,8 +127,7 @@ def revoke(session: Session, actor: str, principal: str, waba_id: str) -> str:
 
 
 def add_admin(session: Session, actor: str, user_id: str) -> str:
-    if not USER_ID.match(user_id):
-        raise AdminError(f"{user_id!r} is not a Slack user id (U… or W…)")
+    check_user(user_id)
     if not access.add_admin(session, user_id, by=actor):
         return f"{user_id} was an admin already."
     log_admin_action(session, actor, "admin_add", user_id)
@@ -143,3 +166,29 @@ def unwatch_channel(session: Session, actor: str, channel_id: str) -> str:
         raise AdminError(f"channel {channel_id} is not watched (see `watch list`)")
     log_admin_action(session, actor, "watch_remove", channel_id)
     return f"No longer watching channel {channel_id}."
+
+
+def add_owner(session: Session, actor: str, user_id: str, waba_id: str) -> str:
+    check_user(user_id)
+    check_waba_id(waba_id)
+    if wabas.get_waba(session, waba_id) is None:
+        raise AdminError(f"WABA {waba_id} is not one the bot knows: add it first with `waba add`")
+    if not owners.add_owner(session, waba_id, user_id, by=actor):
+        return f"{user_id} owned WABA {waba_id} already."
+    log_admin_action(session, actor, "owner_add", f"{user_id} {waba_id}")
+    return f"{user_id} now owns WABA {waba_id}: they may grant, revoke and approve requests for it."
+
+
+def remove_owner(session: Session, actor: str, user_id: str, waba_id: str) -> str:
+    check_user(user_id)
+    check_waba_id(waba_id)
+    if not owners.remove_owner(session, waba_id, user_id):
+        raise AdminError(f"{user_id} does not own WABA {waba_id} (see `owners {waba_id}`)")
+    log_admin_action(session, actor, "owner_remove", f"{user_id} {waba_id}")
+    return f"{user_id} no longer owns WABA {waba_id}."
+
+
+def check_user(user_id: str) -> str:
+    if not USER_ID.match(user_id):
+        raise AdminError(f"{user_id!r} is not a Slack user id (U… or W…)")
+    return user_id

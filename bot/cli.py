@@ -32,6 +32,7 @@ from bot.store.db import (
     make_engine,
     upgrade,
 )
+from bot.store.models import utcnow
 
 
 class CliError(Exception):
@@ -132,7 +133,7 @@ def _list_wabas(runtime: Runtime, args: argparse.Namespace) -> int:
 
 def _list_grants(runtime: Runtime, args: argparse.Namespace) -> int:
     with runtime.sessions() as session:
-        rows = listings.grant_rows(session, args.principal)
+        rows = listings.grant_rows(session, args.principal, utcnow())
     empty = "no grants" + (f" for {args.principal}" if args.principal else ": add one with `grant PRINCIPAL WABA_ID`")
     print(listings.render(rows, as_json=args.json, empty=empty))
     return 0
@@ -149,6 +150,14 @@ def _list_watched(runtime: Runtime, args: argparse.Namespace) -> int:
     with runtime.sessions() as session:
         rows = listings.watched_rows(session)
     print(listings.render(rows, as_json=args.json, empty="no watched channels: add one with `watch add CHANNEL_ID`"))
+    return 0
+
+
+def _list_owners(runtime: Runtime, args: argparse.Namespace) -> int:
+    with runtime.sessions() as session:
+        rows = listings.owner_rows(session, args.waba_id)
+    empty = "no owners" + (f" for WABA {args.waba_id}" if args.waba_id else ": add one with `owner add USER WABA_ID`")
+    print(listings.render(rows, as_json=args.json, empty=empty))
     return 0
 
 
@@ -193,7 +202,7 @@ _HANDLERS: dict[tuple[str, str | None], Callable[[Runtime, argparse.Namespace], 
     ("waba", "add"): _change(lambda s, who, a: admin.add_waba(s, who, a.waba_id, a.name, a.sid, a.region)),
     ("waba", "list"): _list_wabas,
     ("waba", "remove"): _change(lambda s, who, a: admin.remove_waba(s, who, a.waba_id)),
-    ("grant", None): _change(lambda s, who, a: admin.grant(s, who, a.principal, a.waba_id)),
+    ("grant", None): _change(lambda s, who, a: admin.grant(s, who, a.principal, a.waba_id, a.lasting, now=utcnow())),
     ("revoke", None): _change(lambda s, who, a: admin.revoke(s, who, a.principal, a.waba_id)),
     ("grants", None): _list_grants,
     ("admin", "add"): _change(lambda s, who, a: admin.add_admin(s, who, a.user)),
@@ -202,6 +211,9 @@ _HANDLERS: dict[tuple[str, str | None], Callable[[Runtime, argparse.Namespace], 
     ("watch", "add"): _change(lambda s, who, a: admin.watch_channel(s, who, a.channel_id)),
     ("watch", "remove"): _change(lambda s, who, a: admin.unwatch_channel(s, who, a.channel_id)),
     ("watch", "list"): _list_watched,
+    ("owner", "add"): _change(lambda s, who, a: admin.add_owner(s, who, a.user, a.waba_id)),
+    ("owner", "remove"): _change(lambda s, who, a: admin.remove_owner(s, who, a.user, a.waba_id)),
+    ("owners", None): _list_owners,
     ("retry", None): _retry,
     ("audit", None): _audit,
 }

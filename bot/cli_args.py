@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from bot.config import KALEYRA_REGIONS
+from bot.durations import parse_duration
 
 PROG = "python -m bot"
 DESCRIPTION = """\
@@ -83,17 +85,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     waba_remove.add_argument("waba_id", help=WABA_ID)
 
-    for sub in (
-        command(
-            "grant",
-            "let a person or a user group resend OTPs for a WABA",
-            "grant U0123ABCD 766123456789012",
-            "grant S0ONCALL '*'",
-        ),
-        command("revoke", "take back what `grant` gave", "revoke U0123ABCD 766123456789012"),
-    ):
+    grant = command(
+        "grant",
+        "let a person or a user group resend OTPs for a WABA, for good or for a while",
+        "grant U0123ABCD 766123456789012",
+        "grant U0123ABCD 766123456789012 --for 8h",
+        "grant S0ONCALL '*'",
+    )
+    revoke = command("revoke", "take back what `grant` gave", "revoke U0123ABCD 766123456789012")
+    for sub in (grant, revoke):
         sub.add_argument("principal", help=PRINCIPAL)
         sub.add_argument("waba_id", help=f"{WABA_ID}; or '*' (quoted) for every WABA")
+    grant.add_argument(
+        "--for",
+        dest="lasting",
+        type=_duration,
+        metavar="DURATION",
+        help="end the grant after this long: whole minutes, hours or days (1m, 30m, 8h, 7d); "
+        "without it the grant lasts until revoked. Granting again sets the new end.",
+    )
     grants = command("grants", "list who may resend for which WABA", "grants", "grants U0123ABCD --json")
     grants.add_argument("principal", nargs="?", help=f"only this person's or group's grants: {PRINCIPAL}")
     _json_option(grants)
@@ -120,6 +130,21 @@ def build_parser() -> argparse.ArgumentParser:
         "channel_id", help=channel
     )
     _json_option(command("list", "list the watched channels", "watch list", "watch list --json", parent=watch))
+    owner = command(
+        "owner",
+        "a WABA's owners: they grant, revoke and approve requests for it",
+        "owner add U0123ABCD 766123456789012",
+    ).add_subparsers(dest="action", required=True)
+    for name, text in (
+        ("add", "let a person grant, revoke and approve access requests for one WABA"),
+        ("remove", "take that back"),
+    ):
+        sub = command(name, text, f"owner {name} U0123ABCD 766123456789012", parent=owner)
+        sub.add_argument("user", help=USER)
+        sub.add_argument("waba_id", help=WABA_ID)
+    owners = command("owners", "list each WABA's owners", "owners", "owners 766123456789012 --json")
+    owners.add_argument("waba_id", nargs="?", help=f"only this WABA's owners: {WABA_ID}")
+    _json_option(owners)
 
     retry = command(
         "retry",
@@ -154,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--admin", action="store_true", help="show changes made by admins instead of attempts")
     _json_option(audit)
     return parser
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _json_option(parser: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # the request path that carries the API key.
 KALEYRA_SID = re.compile(r"^[A-Z0-9]{3,64}\Z")
 SERVING_COMMANDS = ("serve", "socket")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}\Z")
 _N = TypeVar("_N", int, float)
 
 
@@ -86,6 +87,8 @@ class Settings:
     otp_cooldown_seconds: int = 60
     resends_per_user_per_hour: int = 30
     admin_user_ids: frozenset[str] = frozenset()
+    # Where access requests are posted; empty: DMs to the WABA's owners, else to the admins.
+    access_requests_channel: str = ""
     default_phone_region: str | None = None
     port: int = 3000
     host: str = "0.0.0.0"
@@ -204,6 +207,7 @@ class _Reader:
             resends_per_user_per_hour=self._number("RESENDS_PER_USER_PER_HOUR", 30, int, minimum=0),
             admin_user_ids=frozenset(filter(None, map(str.strip, env.get("ADMIN_USER_IDS", "").split(",")))),
             default_phone_region=self._phone_region(),
+            access_requests_channel=self._channel("ACCESS_REQUESTS_CHANNEL"),
             port=self._number("PORT", 3000, int, minimum=1),
             host=env.get("HOST") or "0.0.0.0",
             metrics_token=Secret(env.get("METRICS_TOKEN", "")),
@@ -256,6 +260,16 @@ class _Reader:
             )
             return ""
         return token
+
+    def _channel(self, name: str) -> str:
+        channel = self.env.get(name, "")
+        if channel and not CHANNEL_ID.match(channel):
+            self.problems.append(
+                f"{name}={channel!r} is not a channel id: write the C… id from the channel's details "
+                "(a #name is not an id), or leave it empty"
+            )
+            return ""
+        return channel
 
     def _phone_region(self) -> str | None:
         region = self.env.get("DEFAULT_PHONE_REGION", "").upper()

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.durations import parse_duration
 from bot.phone import mask_phone
-from bot.store import access, wabas, watch
+from bot.store import access, owners, wabas, watch
 from bot.store.admin_log import recent_admin_actions
 from bot.store.attempts import AttemptFilter, recent_attempts
 from bot.store.models import ALL_WABAS
 
 Row = dict[str, object]
-_AGO = re.compile(r"^([1-9][0-9]*)([mhd])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 def render(rows: Sequence[Row], *, as_json: bool, empty: str) -> str:
@@ -43,9 +41,10 @@ def _cell(value: object) -> str:
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """`30m`, `8h`, `7d` ago, or a date or time (`2026-03-01`, `2026-03-01T09:30`, UTC unless it says)."""
-    match = _AGO.match(text.strip())
-    if match:
-        return (now or datetime.now(UTC)) - timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        return (now or datetime.now(UTC)) - parse_duration(text)
+    except ValueError:
+        pass
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -60,7 +59,7 @@ def waba_rows(session: Session) -> list[Row]:
     ]
 
 
-def grant_rows(session: Session, principal: str | None) -> list[Row]:
+def grant_rows(session: Session, principal: str | None, now: datetime) -> list[Row]:
     names = {w.id: w.name for w in wabas.list_wabas(session)}
     rows: list[Row] = []
     for grant in access.list_grants(session, principal):
@@ -76,6 +75,9 @@ def grant_rows(session: Session, principal: str | None) -> list[Row]:
                 "waba_name": name,
                 "granted_by": grant.granted_by,
                 "granted_at": _at(grant.created_at),
+                # null in JSON, "-" in the table: the grant lasts until revoked.
+                "ends_at": _at(grant.expires_at) if grant.expires_at else None,
+                "ended": grant.expires_at is not None and grant.expires_at <= now,
             }
         )
     return rows
@@ -96,6 +98,20 @@ def watched_rows(session: Session) -> list[Row]:
     return [
         {"channel_id": w.channel_id, "added_by": w.added_by, "added_at": _at(w.created_at)}
         for w in watch.list_watched(session)
+    ]
+
+
+def owner_rows(session: Session, waba_id: str | None) -> list[Row]:
+    names = {w.id: w.name for w in wabas.list_wabas(session)}
+    return [
+        {
+            "waba_id": o.waba_id,
+            "waba_name": names.get(o.waba_id, "(removed WABA)"),
+            "user": o.user_id,
+            "added_by": o.added_by,
+            "added_at": _at(o.created_at),
+        }
+        for o in owners.list_owners(session, waba_id)
     ]
 
 

@@ -182,7 +182,7 @@ class Resender:
     ) -> ResendResult | Started:
         """Authorise, claim the cooldown and write the attempt `pending`, in one transaction."""
         waba = wabas.get_waba(session, checked.waba_id)
-        allowed = access.may_use(session, result.requester.principals, checked.waba_id)
+        allowed = access.may_use(session, result.requester.principals, checked.waba_id, now=self._clock())
         result = replace(result, waba_known=waba is not None)
         if waba is None or not allowed:
             # Whether a WABA exists, and its name, are only told to someone who may use it.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,7 @@ from bot.resend import Resender
 from bot.service import Service
 from bot.store import attempts
 from bot.store.db import StoreError, ensure_migrated, make_engine, make_sessions
+from bot.store.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,10 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime:
-    """Connect to the store (refusing an un-migrated one) and wire the use case."""
+def build_runtime(
+    settings: Settings, *, check_migrated: bool = True, clock: Callable[[], datetime] = utcnow
+) -> Runtime:
+    """Connect to the store (refusing an un-migrated one) and wire the use case; `clock` for every expiry."""
     engine = make_engine(settings.database_url)
     if check_migrated:
         try:
@@ -51,8 +55,8 @@ def build_runtime(settings: Settings, *, check_migrated: bool = True) -> Runtime
         timeout_seconds=settings.kaleyra_timeout_seconds,
         network=network,
     )
-    resender = Resender(settings, sessions, kaleyra)
-    return Runtime(settings, engine, sessions, resender, Service(settings, sessions), network)
+    resender = Resender(settings, sessions, kaleyra, clock)
+    return Runtime(settings, engine, sessions, resender, Service(settings, sessions, clock), network)
 
 
 def recover_interrupted_attempts(runtime: Runtime) -> int:

@@ -12,21 +12,25 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import admin
+from bot.access_requests import AccessRequests
 from bot.alert_offers import AlertOffers
 from bot.config import Settings
 from bot.request import ResendRequest
 from bot.status import Status
-from bot.store import access, attempts, seen, wabas
+from bot.store import access, attempts, owners, seen, wabas
 from bot.store.attempts import AttemptFilter
 from bot.store.db import answering_slack
-from bot.store.models import Attempt, utcnow
+
+# Re-exported: Slack code tells `*` grants apart without reaching into the store.
+from bot.store.models import ALL_WABAS as ALL_WABAS
+from bot.store.models import Attempt, Grant, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,18 @@ class AttemptRecord:
 class GrantRecord:
     principal: str
     waba_id: str
+    # None: permanent.
+    expires_at: datetime | None = None
+    # None for `*` and for a WABA the bot no longer knows.
+    waba_name: str | None = None
+    # Ended by the service's clock: it counts for nothing until granted again.
+    ended: bool = False
+
+
+@dataclass(frozen=True)
+class OwnerRecord:
+    waba_id: str
+    user_id: str
 
 
 class Service:
@@ -76,19 +92,20 @@ class Service:
         self._forget_lock = threading.Lock()
         # Watched channels, the cards on their alerts and the phone number ids the bot remembers.
         self.alerts = AlertOffers(sessions, clock)
+        # Asking for access and deciding (SPEC's flow 7), with the same checks as grant and revoke.
+        self.requests = AccessRequests(settings, sessions, clock, self._manages)
 
     # -- who may do what ----------------------------------------------------
 
     def allowed_wabas(self, principals: Collection[str]) -> list[WabaChoice]:
         """The WABAs a user (with their groups) may resend for, by name."""
         with self._sessions() as session:
-            return [WabaChoice(w.id, w.name) for w in access.allowed_wabas(session, principals)]
+            return [WabaChoice(w.id, w.name) for w in access.allowed_wabas(session, principals, now=self._clock())]
 
     def admins(self) -> list[str]:
         """Who may manage WABAs and grants: ADMIN_USER_IDS, then the store's admins."""
-        listed = sorted(self._settings.admin_user_ids)
         with self._sessions() as session:
-            return listed + [a.user_id for a in access.list_admins(session) if a.user_id not in listed]
+            return access.admin_ids(session, self._settings.admin_user_ids)
 
     def is_admin(self, user_id: str) -> bool:
         if user_id in self._settings.admin_user_ids:
@@ -99,7 +116,7 @@ class Service:
     def granted_group_ids(self) -> set[str]:
         """User groups holding any grant: the only ones whose members matter."""
         with self._sessions() as session:
-            return access.granted_group_ids(session)
+            return access.granted_group_ids(session, now=self._clock())
 
     # -- attempts -----------------------------------------------------------
 
@@ -114,7 +131,7 @@ class Service:
     ) -> list[AttemptRecord]:
         """Recent attempts this user may see (their own, and those on WABAs they may use), maybe narrowed."""
         with self._sessions() as session:
-            allowed = frozenset(w.id for w in access.allowed_wabas(session, principals))
+            allowed = frozenset(w.id for w in access.allowed_wabas(session, principals, now=self._clock()))
             visible = AttemptFilter(
                 user_ids=frozenset({user_id}), waba_ids=allowed, phone_number=phone_number, waba_id=waba_id
             )
@@ -137,7 +154,9 @@ class Service:
             earlier = session.get(Attempt, int(attempt_id))
             if earlier is None:
                 return None
-            if earlier.user_id != user_id and not access.may_use(session, principals, earlier.waba_id):
+            if earlier.user_id != user_id and not access.may_use(
+                session, principals, earlier.waba_id, now=self._clock()
+            ):
                 return None
             return ResendRequest(earlier.waba_id, earlier.phone_number_id, earlier.phone_number, earlier.verification)
 
@@ -162,19 +181,57 @@ class Service:
             return [WabaChoice(w.id, w.name) for w in wabas.list_wabas(session)]
 
     def list_grants(self, principal: str | None) -> list[GrantRecord]:
+        """Every grant (ended ones too), with when each ends."""
         with self._sessions() as session:
-            return [GrantRecord(g.principal, g.waba_id) for g in access.list_grants(session, principal)]
+            return _grant_records(session, access.list_grants(session, principal), self._clock())
+
+    def own_grants(self, principals: Collection[str]) -> list[GrantRecord]:
+        """The grants a person holds now (theirs and their groups'), with when each ends."""
+        now = self._clock()
+        with self._sessions() as session:
+            return _grant_records(session, access.live_grants(session, principals, now), now)
+
+    def may_manage(self, user_id: str, waba_id: str) -> bool:
+        """An admin, or an owner of this WABA: who may grant, revoke and decide requests for it."""
+        with self._sessions() as session:
+            return self._manages(session, user_id, waba_id)
+
+    def _manages(self, session: Session, user_id: str, waba_id: str) -> bool:
+        if user_id in self._settings.admin_user_ids or access.is_admin(session, user_id):
+            return True
+        return waba_id != ALL_WABAS and owners.owns(session, user_id, waba_id)
+
+    def _managed(self, user_id: str, waba_id: str, apply: Callable[[Session, str], str]) -> str:
+        """A change to one WABA's grants by an admin or that WABA's owner, checked in its own transaction."""
+        with self._sessions.begin() as session:
+            if not self._manages(session, user_id, waba_id):
+                if waba_id == ALL_WABAS:
+                    raise admin.AdminError("Only the bot's admins may grant or revoke every WABA (*).")
+                raise admin.AdminError(f"Only the bot's admins and the owners of WABA {waba_id} may change its grants.")
+            return apply(session, f"slack:{user_id}")
+
+    def grant(self, user_id: str, principal: str, waba_id: str, lasting: timedelta | None = None) -> str:
+        """Grant by a person in Slack: an admin for any WABA, an owner for theirs; None lasts until revoked."""
+        now = self._clock()
+        return self._managed(user_id, waba_id, lambda s, who: admin.grant(s, who, principal, waba_id, lasting, now=now))
+
+    def revoke(self, user_id: str, principal: str, waba_id: str) -> str:
+        return self._managed(user_id, waba_id, lambda s, who: admin.revoke(s, who, principal, waba_id))
+
+    def add_owner(self, actor: str, user_id: str, waba_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.add_owner(s, who, user_id, waba_id))
+
+    def remove_owner(self, actor: str, user_id: str, waba_id: str) -> str:
+        return self._change(actor, lambda s, who: admin.remove_owner(s, who, user_id, waba_id))
+
+    def list_owners(self, waba_id: str | None = None) -> list[OwnerRecord]:
+        with self._sessions() as session:
+            return [OwnerRecord(o.waba_id, o.user_id) for o in owners.list_owners(session, waba_id)]
 
     def _change(self, actor: str, apply: Callable[[Session, str], str]) -> str:
         """Apply one of bot.admin's checked changes in its own transaction; raises AdminError."""
         with self._sessions.begin() as session:
             return apply(session, actor)
-
-    def grant(self, actor: str, principal: str, waba_id: str) -> str:
-        return self._change(actor, lambda s, who: admin.grant(s, who, principal, waba_id))
-
-    def revoke(self, actor: str, principal: str, waba_id: str) -> str:
-        return self._change(actor, lambda s, who: admin.revoke(s, who, principal, waba_id))
 
     def add_waba(self, actor: str, waba_id: str, name: str) -> str:
         return self._change(actor, lambda s, who: admin.add_waba(s, who, waba_id, name, None, None))
@@ -220,6 +277,20 @@ class Service:
             if due:
                 self._forgot_at = time.monotonic()
             return due
+
+
+def _grant_records(session: Session, grants: Iterable[Grant], now: datetime) -> list[GrantRecord]:
+    names = {w.id: w.name for w in wabas.list_wabas(session)}
+    return [
+        GrantRecord(
+            g.principal, g.waba_id, g.expires_at, names.get(g.waba_id), g.expires_at is not None and g.expires_at <= now
+        )
+        for g in grants
+    ]
+
+
+def _ended(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= now
 
 
 def _records(session: Session, rows: Iterable[Attempt]) -> list[AttemptRecord]:

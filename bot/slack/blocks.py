@@ -25,10 +25,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.explain import Style, explain
-from bot.principals import USER_ID
+from bot.principals import GROUP_ID, USER_ID
 from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD
 from bot.resend import ResendResult
-from bot.service import WabaChoice
+from bot.service import ALL_WABAS, GrantRecord, WabaChoice
 from bot.slack.command_text import USAGE
 
 MODAL_CALLBACK_ID = "resend_otp_modal"
@@ -59,6 +59,11 @@ def user(user_id: str) -> str:
 def time(moment: datetime) -> str:
     """A time each reader sees in their own time zone, with a UTC fallback."""
     return f"<!date^{int(moment.timestamp())}^{{time_secs}}|{moment:%H:%M:%S} UTC>"
+
+
+def date_time(moment: datetime) -> str:
+    """A date and time in each reader's time zone (for ends days away), with a UTC fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
 
 
 SLACK = Style(text=escape, person=user, time=time)
@@ -200,6 +205,25 @@ def text_with_modal_button(text: str) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=text)), open_modal_button()]
 
 
+def mention(principal: str | None) -> str:
+    """A user's or a user group's mention; anything else escaped as text."""
+    if principal and GROUP_ID.match(principal):
+        return f"<!subteam^{principal}>"
+    return user(principal) if principal else ""
+
+
+def grant_line(grant: GrantRecord, *, with_principal: bool = False) -> str:
+    """`@alice → Acme Retail `766…`, until <date>`: a grant and when it ends, for a list."""
+    name = escape(grant.waba_name or "(removed WABA)")
+    target = "every WABA" if grant.waba_id == ALL_WABAS else f"{name} `{escape(grant.waba_id)}`"
+    if grant.expires_at is None:
+        end = "until revoked"
+    else:
+        end = f"{'ended' if grant.ended else 'until'} {date_time(grant.expires_at)}"
+    who = f"{mention(grant.principal)} → " if with_principal else ""
+    return f"{who}{target}, {end}"
+
+
 def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]
 
@@ -210,9 +234,10 @@ HELP = f"""*Resend a WhatsApp verification OTP through Kaleyra*
 • `/resend-otp history [PHONE|WABA_ID]` shows recent attempts you can see.
 • On an alert, choose *Resend OTP* from the message's ⋯ menu: the form opens prefilled and the outcome \
 goes into the alert's thread.
-One resend per number per cooldown, whoever asks. Admins: `/resend-otp grant @user|@group WABA_ID|*`, \
-`revoke`, `grants`, `waba add WABA_ID NAME`, `waba list`, `watch #channel` (resend buttons on its alerts), \
-`unwatch #channel`, `watching`."""
+One resend per number per cooldown, whoever asks. Refused a WABA? The *Request access* button asks its owners. \
+Admins: `/resend-otp grant @user|@group WABA_ID|* [for 8h]`, `revoke`, `grants`, `waba add WABA_ID NAME`, \
+`waba list`, `owner add|remove @user WABA_ID`, `owners`, `watch #channel` (resend buttons on its alerts), \
+`unwatch #channel`, `watching`; a WABA's owners may grant and revoke it."""
 
 
 def help_blocks() -> list[Block]:

@@ -33,7 +33,8 @@ class History:
 
 @dataclass(frozen=True)
 class AdminCommand:
-    """`grant`, `revoke`, `grants`, `waba add|list|remove`, `watch`, `unwatch`, `watching`: admins only."""
+    """`grant`, `revoke`, `grants`, `waba …`, `owner …`, `owners`, `watch`, `unwatch`, `watching`: admins only
+    (and owners, for their WABA's grants)."""
 
     action: str
     args: tuple[str, ...]
@@ -51,7 +52,7 @@ class Malformed:
 
 Command = OpenModal | Help | History | AdminCommand | Inline | Malformed
 
-_ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba", "watch", "unwatch", "watching"}
+_ADMIN_ACTIONS = {"grant", "revoke", "grants", "waba", "owner", "owners", "watch", "unwatch", "watching"}
 
 
 def parse_command(text: str) -> Command:

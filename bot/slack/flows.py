@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.request import ResendRequest
 from bot.resend import Origin, ResendResult, Started
 from bot.service import WabaChoice
+from bot.slack.access_blocks import request_access_button
 from bot.slack.blocks import (
     Prefill,
     escape,
@@ -68,7 +69,10 @@ def allowed_wabas(deps: SlackDeps, user_id: str) -> list[WabaChoice]:
 def no_wabas_message(deps: SlackDeps) -> str:
     admins = deps.service.admins()
     who = ", ".join(f"<@{a}>" for a in admins[:5]) if admins else "the bot's admin"
-    return f"You have no WhatsApp Business Accounts to resend OTPs for yet. Ask {who} to grant you one."
+    return (
+        f"You have no WhatsApp Business Accounts to resend OTPs for yet. Request access below, or ask {who} "
+        "to grant you one."
+    )
 
 
 def open_modal(
@@ -81,7 +85,10 @@ def open_modal(
     """Open the resend modal with this user's WABAs, or tell them why it can't open."""
     wabas = allowed_wabas(deps, destination.user_id)
     if not wabas:
-        tell(deps, destination, no_wabas_message(deps), with_button=False)
+        text = no_wabas_message(deps)
+        deps.delivery.to_person(
+            destination, text, [SectionBlock(text=MarkdownTextObject(text=text)), request_access_button()]
+        )
         return
     prefill = prefill_for({w.id for w in wabas}) if prefill_for else Prefill()
     if prefill.waba_id and prefill.waba_id not in {w.id for w in wabas}:
@@ -139,6 +146,9 @@ def deliver_refusal(deps: SlackDeps, result: ResendResult, destination: Destinat
     blocks = outcome_blocks(result, with_button=False)
     if result.status is Status.REFUSED_INVALID:
         blocks.append(open_modal_button("Or fill in the form"))
+    elif result.status is Status.REFUSED_NOT_ALLOWED:
+        # The refused attempt rides along: once approved, "Resend now" repeats it in one click.
+        blocks.append(request_access_button(result.attempt_id))
     deps.delivery.to_person(destination, outcome_text(result), blocks)
 
 

@@ -66,6 +66,8 @@ class Grant(Base):
     waba_id: Mapped[str] = mapped_column(String(32))
     granted_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None: permanent. An ended grant counts for nothing; it stays until revoked or granted again.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Admin(Base):
@@ -74,6 +76,53 @@ class Admin(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     added_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WabaOwner(Base):
+    """Someone who may grant, revoke and approve requests for one WABA."""
+
+    __tablename__ = "waba_owners"
+
+    waba_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessRequest(Base):
+    """A person asking for a WABA, until an owner or an admin decides or it lapses."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Carried by the approve/deny buttons with the id: a guessed id alone decides nothing.
+    token: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[str] = mapped_column(String(32))
+    waba_id: Mapped[str] = mapped_column(String(32))
+    # "1h", "8h", "7d" or "permanent", as asked.
+    duration: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # open → approved, denied or lapsed.
+    status: Mapped[str] = mapped_column(String(16))
+    # "user:waba" while open, NULL after: the unique constraint keeps one open request per pair.
+    open_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    grant_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The refused attempt that led to the request, for "Resend now" once approved.
+    attempt_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class AccessRequestMessage(Base):
+    """Each copy of a request's message (a channel post or a DM), updated when it is decided."""
+
+    __tablename__ = "access_request_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
 
 
 class CooldownClaim(Base):

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from bot.serving import build_edge
 from bot.slack.deps import SlackDeps
 from bot.store import wabas
 from bot.store.db import make_engine, upgrade
-from bot.store.models import Attempt
+from bot.store.models import Attempt, utcnow
 from tests import serve_process, slack_requests
 from tests.asgi_server import InThreadServer
 from tests.conftest import seed
@@ -92,17 +93,17 @@ def bot_settings(tmp_path: Path, slack_fakes: tuple[FakeSlack, FakeKaleyra]) -> 
 def start_bot(
     bot_settings: Callable[..., Settings], slack_fakes: tuple[FakeSlack, FakeKaleyra]
 ) -> Iterator[Callable[..., SlackBot]]:
-    """Start a bot with env overrides; seeded with two WABAs, Alice granted Acme, on-call every WABA."""
+    """Start a bot with env overrides (and a clock); seeded with two WABAs, Alice granted Acme, on-call every WABA."""
     slack, kaleyra = slack_fakes
     running: list[SlackBot] = []
     servers = ExitStack()
 
-    def start(**overrides: str) -> SlackBot:
+    def start(clock: Callable[[], datetime] = utcnow, **overrides: str) -> SlackBot:
         settings = bot_settings(**overrides)
         engine = make_engine(settings.database_url)
         upgrade(engine)
         engine.dispose()
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, clock=clock)
         with runtime.sessions.begin() as session:
             if wabas.get_waba(session, WABA) is None:
                 seed(session)

@@ -113,7 +113,9 @@ def test_a_group_members_home_lists_the_wabas_granted_to_the_group(bot: SlackBot
     assert [b["action_id"] for b in buttons(view)] == ["open_resend_modal"]
 
 
-def test_a_user_without_wabas_is_told_whom_to_ask_and_gets_no_button(start_bot: Callable[..., SlackBot]) -> None:
+def test_a_user_without_wabas_is_told_whom_to_ask_and_only_offered_a_request(
+    start_bot: Callable[..., SlackBot],
+) -> None:
     bot = start_bot(ADMIN_USER_IDS="U0LEAD")
 
     view = open_home(bot, MALLORY)
@@ -123,4 +125,5 @@ def test_a_user_without_wabas_is_told_whom_to_ask_and_gets_no_button(start_bot: 
     assert "<@U0LEAD>" in shown
     assert WABA not in shown and OTHER_WABA not in shown
     assert "None yet." in shown
-    assert buttons(view) == []
+    # No form to open: the one button asks for access (SPEC's flow 7).
+    assert [b["action_id"] for b in buttons(view)] == ["request_access"]

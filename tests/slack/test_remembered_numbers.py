@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.store import access
 from tests import slack_requests
 from tests.slack.conftest import SlackBot, attempts
 from tests.slack.test_alert_card_clicks import click
@@ -83,7 +84,8 @@ def test_the_shortcuts_form_fills_in_the_remembered_id_and_says_so(start_bot: Ca
 def test_a_user_who_may_not_use_the_waba_gets_no_remembered_id(start_bot: Callable[..., SlackBot]) -> None:
     bot = start_bot(OTP_COOLDOWN_SECONDS="0")
     resend_inline(bot)
-    bot.runtime.service.grant("test", "U0CAROL", "766000000002")
+    with bot.runtime.sessions.begin() as session:
+        access.add_grant(session, "U0CAROL", "766000000002", by="test")
 
     signed = slack_requests.message_shortcut(
         CALLBACK_ID, {"ts": "1712345678.000900", "text": ALERT_WITHOUT_ID}, user_id="U0CAROL", channel_id=ALERTS

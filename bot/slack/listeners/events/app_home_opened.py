@@ -11,7 +11,8 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 from slack_sdk.models.views import View
 
 from bot.slack import flows
-from bot.slack.blocks import escape, open_modal_button
+from bot.slack.access_blocks import request_access_button
+from bot.slack.blocks import escape, grant_line, mention, open_modal_button
 from bot.slack.client import error_code
 from bot.slack.deps import SlackDeps, deps_of
 from bot.slack.history import attempt_lines
@@ -35,7 +36,9 @@ def publish_home(deps: SlackDeps, user_id: str) -> None:
 
 
 def home_view(deps: SlackDeps, user_id: str) -> View:
-    wabas = flows.allowed_wabas(deps, user_id)
+    requester = deps.groups.requester(user_id)
+    wabas = deps.service.allowed_wabas(requester.principals)
+    grants = deps.service.own_grants(requester.principals)
     mine = deps.service.own_attempts(user_id, limit=10)
     blocks: list[Block] = [HeaderBlock(text="Resend WhatsApp OTPs")]
     if wabas:
@@ -44,9 +47,18 @@ def home_view(deps: SlackDeps, user_id: str) -> View:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Your WABAs*\n{names}")))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=flows.no_wabas_message(deps))))
+        blocks.append(request_access_button())
+    if grants:
+        # When each grant ends, so nobody is surprised at 3 a.m. by one that ran out.
+        granted = "\n".join(f"• {grant_line(g)}{_through(g.principal, user_id)}" for g in grants[:40])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Your access*\n{granted}")))
     blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Your last 10 attempts*"))]
     lines = attempt_lines(mine)
     blocks += [ContextBlock(elements=[MarkdownTextObject(text=line)]) for line in lines] or [
         ContextBlock(elements=[MarkdownTextObject(text="None yet.")])
     ]
     return View(type="home", blocks=blocks)
+
+
+def _through(principal: str, user_id: str) -> str:
+    return "" if principal == user_id else f" (through {mention(principal)})"

@@ -34,16 +34,17 @@ def resend_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
 
 def request_from_state(values: dict[str, Any]) -> ResendRequest:
     """The four fields from a view's state, whatever input element carried them."""
-
-    def value(block_id: str) -> str:
-        action = (values.get(block_id) or {}).get(block_id) or {}
-        selected = action.get("selected_option") or {}
-        raw = selected.get("value") if selected else action.get("value")
-        return raw if isinstance(raw, str) else ""
-
     return ResendRequest(
-        waba_id=value(WABA_FIELD),
-        phone_number_id=value(PHONE_NUMBER_ID_FIELD),
-        phone_number=value(PHONE_NUMBER_FIELD),
-        verification=value(VERIFICATION_FIELD) or "SMS",
+        waba_id=field_value(values, WABA_FIELD),
+        phone_number_id=field_value(values, PHONE_NUMBER_ID_FIELD),
+        phone_number=field_value(values, PHONE_NUMBER_FIELD),
+        verification=field_value(values, VERIFICATION_FIELD) or "SMS",
     )
+
+
+def field_value(values: dict[str, Any], block_id: str) -> str:
+    """One field of a view's state (block id == action id), typed or selected; "" when empty or forged."""
+    action = (values.get(block_id) or {}).get(block_id) or {}
+    selected = action.get("selected_option") or {}
+    raw = selected.get("value") if selected else action.get("value")
+    return raw if isinstance(raw, str) else ""
