@@ -20,7 +20,7 @@ from bot.explain import explain
 from bot.logs import setup_logging
 from bot.phone import InvalidPhoneNumber, normalise_phone
 from bot.request import ResendRequest
-from bot.resend import Origin, Requester
+from bot.resend_values import Origin, Requester
 from bot.runtime import Runtime, build_runtime
 from bot.store.attempts import AttemptFilter
 from bot.store.db import (

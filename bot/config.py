@@ -15,6 +15,8 @@ import phonenumbers
 from dotenv import load_dotenv
 
 from bot.endpoints import DEFAULT_SLACK_API_URL, is_loopback_host
+from bot.principals import CHANNEL_ID
+from bot.secret import Secret
 
 KALEYRA_REGIONS = ("in", "ap", "eu", "na")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -22,7 +24,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # the request path that carries the API key.
 KALEYRA_SID = re.compile(r"^[A-Z0-9]{3,64}\Z")
 SERVING_COMMANDS = ("serve", "socket")
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}\Z")
 _N = TypeVar("_N", int, float)
 
 
@@ -40,32 +41,6 @@ class ConfigError(Exception):
 
 def is_kaleyra_sid(value: str) -> bool:
     return bool(KALEYRA_SID.match(value))
-
-
-class Secret:
-    """A credential that never shows itself in a repr, a log line or a traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('********')" if self._value else "Secret('')"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -137,11 +112,7 @@ def _raise_missing(problems: list[str]) -> None:
 def find_env_file(start: Path) -> Path | None:
     """The nearest `.env` in `start` or a directory above it: a command run from a subdirectory
     must see the same settings (and the same database) as one run from the project's root."""
-    for directory in (start, *start.parents):
-        candidate = directory / ".env"
-        if candidate.is_file():
-            return candidate
-    return None
+    return next((d / ".env" for d in (start, *start.parents) if (d / ".env").is_file()), None)
 
 
 def load_settings(

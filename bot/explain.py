@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.resend import ResendResult
+from bot.resend_values import ResendResult
 from bot.status import Status
 
 _FIELD_NAMES = {

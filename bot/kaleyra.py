@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from bot.config import Secret
 from bot.network import NetworkLoop, tls_context
+from bot.secret import Secret
 from bot.status import Status
 
 __all__ = ["KaleyraClient", "KaleyraOutcome", "Verification", "request_body"]
@@ -111,28 +111,9 @@ class KaleyraClient:
         verification: Verification,
         sid: str | None = None,
         base_url: str | None = None,
-    ) -> KaleyraOutcome:
-        """Ask Kaleyra to send a fresh OTP; every failure is an outcome, not an exception."""
-        return self.start_retry_otp(
-            waba_id=waba_id,
-            phone_number_id=phone_number_id,
-            phone_number=phone_number,
-            verification=verification,
-            sid=sid,
-            base_url=base_url,
-        ).result()
-
-    def start_retry_otp(
-        self,
-        *,
-        waba_id: str,
-        phone_number_id: str,
-        phone_number: str,
-        verification: Verification,
-        sid: str | None = None,
-        base_url: str | None = None,
     ) -> Future[KaleyraOutcome]:
-        """The same call, on its way at once: the caller may do other work while Kaleyra answers."""
+        """Ask Kaleyra to send a fresh OTP; the request leaves at once, and the caller may do other work
+        before `result()`. Every failure is an outcome, not an exception."""
         base = (base_url or self._base_url).rstrip("/")
         url = f"{base}/v2/{sid or self._sid}/whatsapp/{waba_id}/number/retry_otp"
         body = request_body(phone_number_id, phone_number, verification)

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -22,6 +21,7 @@ from bot import admin
 from bot.access_requests import AccessRequests
 from bot.alert_offers import AlertOffers
 from bot.config import Settings
+from bot.records import AttemptRecord, GrantRecord, OwnerRecord, WabaChoice
 from bot.request import ResendRequest
 from bot.status import Status
 from bot.store import access, attempts, owners, seen, wabas
@@ -39,46 +39,6 @@ FORGET_EVERY_SECONDS = 60.0
 # The replay check runs before the use case, inside the same 3 s: it may wait on a busy SQLite
 # this long, leaving the use case its own budget (bot.store.db.answering_slack).
 REPLAY_CHECK_BUDGET_SECONDS = 0.5
-
-
-@dataclass(frozen=True)
-class WabaChoice:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """An audited attempt as a person may see it (the number is stored as typed or normalised)."""
-
-    id: int
-    created_at: datetime
-    user_id: str
-    waba_id: str
-    # None when the WABA is not (or no longer) one the bot knows.
-    waba_name: str | None
-    phone_number: str
-    verification: str
-    status: Status
-    code: str | None
-
-
-@dataclass(frozen=True)
-class GrantRecord:
-    principal: str
-    waba_id: str
-    # None: permanent.
-    expires_at: datetime | None = None
-    # None for `*` and for a WABA the bot no longer knows.
-    waba_name: str | None = None
-    # Ended by the service's clock: it counts for nothing until granted again.
-    ended: bool = False
-
-
-@dataclass(frozen=True)
-class OwnerRecord:
-    waba_id: str
-    user_id: str
 
 
 class Service:

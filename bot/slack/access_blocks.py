@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.access_requests import DURATIONS, REASON_MAX, RequestRecord
-from bot.service import WabaChoice
+from bot.records import WabaChoice
 from bot.slack.blocks import RESEND_AGAIN_ACTION, date_time, escape, user
 
 REQUEST_ACCESS_ACTION = "request_access"

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextB
 
 from bot.alert_offers import AlertOffer
 from bot.phone import mask_phone
-from bot.resend import ResendResult
+from bot.resend_values import ResendResult
 from bot.slack.blocks import escape, user
 
 RESEND_SMS_ACTION = "resend_sms"

@@ -26,9 +26,10 @@ from slack_sdk.models.views import View
 
 from bot.explain import Style, explain
 from bot.principals import GROUP_ID, USER_ID
+from bot.records import GrantRecord, WabaChoice
 from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD
-from bot.resend import ResendResult
-from bot.service import ALL_WABAS, GrantRecord, WabaChoice
+from bot.resend_values import ResendResult
+from bot.service import ALL_WABAS
 from bot.slack.command_text import USAGE
 
 MODAL_CALLBACK_ID = "resend_otp_modal"

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from bot.endpoints import is_slack_hook_url
 from bot.metrics import DELIVERY_FALLBACKS
-from bot.resend import ResendResult
+from bot.resend_values import ResendResult
 from bot.service import Service
 from bot.slack.blocks import announcement_text, as_dicts, final_status, outcome_blocks, outcome_text
 from bot.slack.client import SlackClient, error_code

@@ -11,9 +11,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.records import WabaChoice
 from bot.request import ResendRequest
-from bot.resend import Origin, ResendResult, Started
-from bot.service import WabaChoice
+from bot.resend_values import Origin, ResendResult, Started
 from bot.slack.access_blocks import request_access_button
 from bot.slack.blocks import (
     Prefill,

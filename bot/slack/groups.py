@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.resend import Requester
+from bot.resend_values import Requester
 from bot.service import Service
 from bot.slack.client import SlackClient, error_code
 

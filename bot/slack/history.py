@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
-from bot.service import AttemptRecord
+from bot.records import AttemptRecord
 from bot.slack.blocks import escape, user
 from bot.slack.deps import SlackDeps
 

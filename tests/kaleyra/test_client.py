@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from bot.config import Secret, Settings
+from bot.config import Settings
 from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification, parse_response
 from bot.network import NetworkLoop
+from bot.secret import Secret
 from bot.status import Status
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
@@ -35,7 +36,7 @@ def client_from(settings: Settings, network: NetworkLoop) -> KaleyraClient:
 def call(client: KaleyraClient, verification: Verification = Verification.SMS) -> KaleyraOutcome:
     return client.retry_otp(
         waba_id=WABA, phone_number_id=PHONE_NUMBER_ID, phone_number=PHONE, verification=verification
-    )
+    ).result()
 
 
 def assert_no_key_leak(client: KaleyraClient, outcome: KaleyraOutcome, caplog: pytest.LogCaptureFixture) -> None:
@@ -119,7 +120,7 @@ def test_per_waba_sid_and_base_url_change_the_path(client: KaleyraClient, fake_k
         verification=Verification.SMS,
         sid="HXOTHERSID",
         base_url=fake_kaleyra.base_url + "/",
-    )
+    ).result()
 
     # The fake knows only the bot's SID, so it answers like Kaleyra does for a wrong one.
     assert outcome.kind is Status.AUTH

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.request import ResendRequest
-from bot.resend import Requester, ResendResult
+from bot.resend_values import Requester, ResendResult
 from bot.slack.listeners.functions.resend_otp_step import STEP_CALLBACK_ID, step_outputs
 from bot.status import Status
 

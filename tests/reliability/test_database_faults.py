@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.explain import explain
 from bot.request import ResendRequest
-from bot.resend import Origin, Requester
+from bot.resend_values import Origin, Requester
 from bot.runtime import build_runtime
 from tests import slack_requests
 from tests.conftest import holding_a_write_lock, seed_store

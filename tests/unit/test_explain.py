@@ -7,7 +7,7 @@ import pytest
 from bot.explain import explain
 from bot.kaleyra import KaleyraOutcome, Verification
 from bot.request import ResendRequest
-from bot.resend import Requester, ResendResult
+from bot.resend_values import Requester, ResendResult
 from bot.status import Status
 
 REQUEST = ResendRequest("766000000001", "678997654321098", "+919876543210")

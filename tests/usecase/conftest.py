@@ -13,7 +13,8 @@ from bot.config import Settings
 from bot.kaleyra import KaleyraClient
 from bot.network import NetworkLoop
 from bot.request import ResendRequest
-from bot.resend import Origin, Requester, Resender, ResendResult
+from bot.resend import Resender
+from bot.resend_values import Origin, Requester, ResendResult
 from bot.store.models import Attempt
 from tests.support import ALICE, PHONE_NUMBER_ID, PHONE_PASTED, WABA, FakeClock
 

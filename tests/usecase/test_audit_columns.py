@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.resend import Origin, Requester, Resender
+from bot.resend import Resender
+from bot.resend_values import Origin, Requester
 from tests.support import ALICE
 from tests.usecase.test_resend import REQUEST, audit_rows
 

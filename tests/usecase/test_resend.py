@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.explain import explain
 from bot.network import NetworkLoop
-from bot.resend import Requester, Resender, ResendResult
+from bot.resend import Resender
+from bot.resend_values import Requester, ResendResult
 from bot.store import access, wabas
 from bot.store.db import make_engine, make_sessions
 from bot.store.models import Attempt, CooldownClaim

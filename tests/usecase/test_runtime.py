@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from bot.config import Settings
 from bot.recovery import announce_interrupted
 from bot.request import ResendRequest
-from bot.resend import Origin, Requester
+from bot.resend_values import Origin, Requester
 from bot.runtime import Runtime, build_runtime, recover_interrupted_attempts
 from bot.store import attempts
 from bot.store.db import StoreError

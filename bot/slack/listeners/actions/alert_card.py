@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.alert_offers import AlertOffer
 from bot.request import ResendRequest
-from bot.resend import Origin, ResendResult
+from bot.resend_values import Origin, ResendResult
 from bot.slack import flows
 from bot.slack.alert_card import VERIFICATION_BY_ACTION, card_blocks, card_text, note_for, remembered_note
 from bot.slack.blocks import Prefill, as_dicts

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.resend import Origin
+from bot.resend_values import Origin
 from bot.slack import flows
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from bot.resend import Origin
+from bot.resend_values import Origin
 from bot.slack import flows
 from bot.slack.admin_commands import run_admin_command
 from bot.slack.blocks import as_dicts, help_blocks, text_with_modal_button

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.explain import PLAIN, explain
 from bot.principals import USER_ID
 from bot.request import ResendRequest
-from bot.resend import Origin, ResendResult
+from bot.resend_values import Origin, ResendResult
 from bot.slack import flows
 from bot.slack.client import error_code
 from bot.slack.delivery import Destination

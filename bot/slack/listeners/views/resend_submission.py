@@ -8,7 +8,7 @@ from slack_bolt import Ack, BoltContext
 
 from bot.explain import explain
 from bot.request import PHONE_NUMBER_FIELD, PHONE_NUMBER_ID_FIELD, VERIFICATION_FIELD, WABA_FIELD, ResendRequest
-from bot.resend import Origin, ResendResult
+from bot.resend_values import Origin, ResendResult
 from bot.slack import flows
 from bot.slack.delivery import Destination
 from bot.slack.deps import deps_of
