@@ -24,6 +24,8 @@ from bot.store.admin_log import log_admin_action
 from bot.store.models import AccessRequest, Attempt
 
 LAPSE_AFTER = timedelta(hours=24)
+# A denial's note for the requester: a sentence or two, not an essay in their DMs.
+NOTE_MAX = 500
 DURATIONS: dict[str, timedelta | None] = {
     "1h": timedelta(hours=1),
     "8h": timedelta(hours=8),
@@ -91,6 +93,8 @@ class Decision:
     request: RequestRecord | None = None
     # Every copy of the request's message, to update once it is decided.
     messages: tuple[tuple[str, str], ...] = ()
+    # What the person who denied it wrote for the requester (never on an approval).
+    note: str | None = None
 
 
 class RequestError(ValueError):
@@ -169,24 +173,35 @@ class AccessRequests:
         with self._sessions.begin() as session:
             requests.record_message(session, request_id, channel_id, ts)
 
-    def decide(self, button_value: str, decider: str, *, approve: bool) -> Decision:
-        """Approve (a grant that ends after the asked duration) or deny, by an owner or an admin, once."""
-        request_id, _, token = button_value.partition(":")
-        if not request_id.isdigit():
-            return Decision(Outcome.NOT_FOUND)
+    def may_decide_now(self, button_value: str, decider: str) -> bool:
+        """Whether `decider` may decide this open, unlapsed request (read only: a form may open for it)."""
+        now = self._clock()
+        with self._sessions() as session:
+            request = _by_button(session, button_value)
+            if request is None or request.created_at + LAPSE_AFTER <= now:
+                return False
+            return self._refusal(session, request, decider, request.waba_id) is None
+
+    def _refusal(self, session: Session, request: AccessRequest, decider: str, name: str) -> Decision | None:
+        if request.status != requests.OPEN:
+            return Decision(Outcome.ALREADY_DECIDED, _record(request, name))
+        if decider == request.user_id:
+            return Decision(Outcome.OWN_REQUEST, _record(request, name))
+        if not self._manages(session, decider, request.waba_id):
+            return Decision(Outcome.NOT_ALLOWED, _record(request, name))
+        return None
+
+    def decide(self, button_value: str, decider: str, *, approve: bool, note: str | None = None) -> Decision:
+        """Approve (a grant that ends after the asked duration) or deny (with an optional note), once."""
         now = self._clock()
         with self._sessions.begin() as session:
-            request = session.get(AccessRequest, int(request_id))
-            if request is None or not hmac.compare_digest(request.token.encode(), token.encode()):
+            request = _by_button(session, button_value)
+            if request is None:
                 return Decision(Outcome.NOT_FOUND)
             waba = wabas.get_waba(session, request.waba_id)
             name = waba.name if waba is not None else request.waba_id
-            if request.status != requests.OPEN:
-                return Decision(Outcome.ALREADY_DECIDED, _record(request, name))
-            if decider == request.user_id:
-                return Decision(Outcome.OWN_REQUEST, _record(request, name))
-            if not self._manages(session, decider, request.waba_id):
-                return Decision(Outcome.NOT_ALLOWED, _record(request, name))
+            if refused := self._refusal(session, request, decider, name):
+                return refused
             if approve and waba is None:
                 return Decision(Outcome.NOT_FOUND)  # the WABA was removed since: nothing to grant
             copies = tuple(requests.messages(session, request.id))
@@ -202,10 +217,12 @@ class AccessRequests:
             actor = f"slack:{decider}"
             if approve:
                 _grant_unless_longer(session, actor, request, lasting, now)
+            note = None if approve else (note or "").strip()[:NOTE_MAX] or None
             action = "access_approve" if approve else "access_deny"
-            log_admin_action(session, actor, action, f"#{request.id} {request.user_id} {request.waba_id}")
+            detail = f"#{request.id} {request.user_id} {request.waba_id}" + (f" note: {note}" if note else "")
+            log_admin_action(session, actor, action, detail)
             session.refresh(request)
-            return Decision(Outcome.APPROVED if approve else Outcome.DENIED, _record(request, name), copies)
+            return Decision(Outcome.APPROVED if approve else Outcome.DENIED, _record(request, name), copies, note)
 
     def _recipients(self, session: Session, waba_id: str) -> Recipients:
         if self._settings.access_requests_channel:
@@ -223,6 +240,15 @@ def _own_attempt(session: Session, attempt_ref: str, user_id: str) -> Attempt | 
         return None
     attempt = session.get(Attempt, int(attempt_ref))
     return attempt if attempt is not None and attempt.user_id == user_id else None
+
+
+def _by_button(session: Session, button_value: str) -> AccessRequest | None:
+    """The request an Approve or Deny button names, when its token matches (a forged value names none)."""
+    request_id, _, token = button_value.partition(":")
+    request = session.get(AccessRequest, int(request_id)) if request_id.isdigit() else None
+    if request is None or not hmac.compare_digest(request.token.encode(), token.encode()):
+        return None
+    return request
 
 
 def _lapse(session: Session, request: AccessRequest, now: datetime) -> bool:

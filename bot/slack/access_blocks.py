@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.access_requests import DURATIONS, REASON_MAX, RequestRecord
+from bot.access_requests import DURATIONS, NOTE_MAX, REASON_MAX, RequestRecord
 from bot.records import WabaChoice
 from bot.slack.blocks import RESEND_AGAIN_ACTION, date_time, escape, user
 
@@ -27,6 +27,8 @@ REQUEST_ACCESS_ACTION = "request_access"
 APPROVE_ACTION = "approve_access"
 DENY_ACTION = "deny_access"
 REQUEST_CALLBACK_ID = "access_request"
+DENY_CALLBACK_ID = "deny_access_note"
+NOTE_BLOCK = "note"
 WABA_BLOCK, DURATION_BLOCK, REASON_BLOCK = "waba_id", "duration", "reason"
 _DURATION_LABELS = {"1h": "1 hour", "8h": "8 hours", "7d": "7 days", "permanent": "Permanent"}
 _MAX_OPTIONS = 100  # Slack's limit for a static select
@@ -138,9 +140,32 @@ def approved_dm(request: RequestRecord) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def denied_dm(request: RequestRecord) -> tuple[str, list[Block]]:
+def denied_dm(request: RequestRecord, note: str | None = None) -> tuple[str, list[Block]]:
     text = (
         f":no_entry: {user(request.decided_by or '')} denied your request for *{escape(request.waba_name)}*. "
         "Ask them, or an admin, if you still need it."
     )
-    return text, [SectionBlock(text=MarkdownTextObject(text=text))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Their note: {escape(note)}")]))
+    return text, blocks
+
+
+def deny_modal(private_metadata: str) -> View:
+    """Deny, with a note for the requester if the person denying wants to give one."""
+    return View(
+        type="modal",
+        callback_id=DENY_CALLBACK_ID,
+        title="Deny access request",
+        submit="Deny",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=[
+            InputBlock(
+                block_id=NOTE_BLOCK,
+                label="A note for the requester (optional)",
+                optional=True,
+                element=PlainTextInputElement(action_id=NOTE_BLOCK, multiline=True, max_length=NOTE_MAX),
+            )
+        ],
+    )

@@ -75,7 +75,8 @@ def carry_decision(deps: SlackDeps, decision: Decision, clicker: Destination) ->
     if decision.outcome is Outcome.LAPSED:
         _tell(deps, clicker, decided_line(request))
         return
-    told, told_blocks = approved_dm(request) if decision.outcome is Outcome.APPROVED else denied_dm(request)
+    approved = decision.outcome is Outcome.APPROVED
+    told, told_blocks = approved_dm(request) if approved else denied_dm(request, decision.note)
     deps.delivery.to_person(Destination(user_id=request.user_id), told, told_blocks)
 
 

@@ -103,6 +103,18 @@ def click(bot: SlackBot, copy: SlackCall, action_id: str, user_id: str) -> str:
     return name
 
 
+def deny_with_note(bot: SlackBot, copy: SlackCall, user_id: str, note: str) -> None:
+    """Click Deny, then submit the form it opens with `note` for the requester."""
+    click(bot, copy, "deny_access", user_id)
+    (opened,) = bot.slack.wait_for("views.open", where=lambda c: c.params["view"]["callback_id"] == "deny_access_note")
+    values = {"note": {"note": {"type": "plain_text_input", "value": note}}}
+    assert (
+        bot.send(slack_requests.view_submission(opened.params["view"], user_id=user_id, values=values)).status_code
+        == 200
+    )
+    bot.settle()
+
+
 def told_clicker(bot: SlackBot, name: str) -> str:
     (told,) = bot.slack.wait_for("response_url", where=lambda c: c.path.endswith(f"/{name}"))
     return str(told.params["text"])
@@ -203,10 +215,12 @@ def test_a_denied_request_in_the_access_channel_tells_the_requester_and_grants_n
     assert copy.params["channel"] == ACCESS_CHANNEL
     assert bot.slack.calls_to("conversations.open") == []
 
-    click(bot, copy, "deny_access", LEAD)
+    deny_with_note(bot, copy, LEAD, "Use the <!channel> on-call's access instead")
 
     (dm,) = bot.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == f"D{MALLORY}")
     assert f"<@{LEAD}> denied your request" in dm.params["text"]
+    # The note reaches the requester, escaped: it cannot notify a channel.
+    assert "Their note: Use the &lt;!channel&gt; on-call's access instead" in json.dumps(dm.params["blocks"])
     (update,) = bot.slack.wait_for("chat.update")
     assert update.params["channel"] == ACCESS_CHANNEL and f"Denied by <@{LEAD}>" in update.params["text"]
     assert grants_of(bot, MALLORY) == []
@@ -260,3 +274,15 @@ def test_a_request_lapses_after_24_hours_and_asking_twice_points_to_the_open_one
             "lapsed",
             "open",
         ]
+
+
+def test_deny_opens_no_form_for_someone_who_may_not_decide(start_bot: Callable[..., SlackBot]) -> None:
+    bot, _ = started(start_bot, ACCESS_REQUESTS_CHANNEL=ACCESS_CHANNEL, ADMIN_USER_IDS=LEAD)
+    ask(bot, MALLORY, OTHER_WABA, "8h")
+    (copy,) = request_copies(bot)
+
+    said = told_clicker(bot, click(bot, copy, "deny_access", MALLORY))
+
+    assert "cannot decide your own request" in said
+    assert not [c for c in bot.slack.calls_to("views.open") if c.params["view"]["callback_id"] == "deny_access_note"]
+    assert [a for _, a, _ in audited(bot)] == ["access_request"]

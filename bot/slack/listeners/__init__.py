@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.access_blocks import APPROVE_ACTION, DENY_ACTION, REQUEST_ACCESS_ACTION, REQUEST_CALLBACK_ID
+from bot.slack.access_blocks import (
+    APPROVE_ACTION,
+    DENY_ACTION,
+    DENY_CALLBACK_ID,
+    REQUEST_ACCESS_ACTION,
+    REQUEST_CALLBACK_ID,
+)
 from bot.slack.alert_card import OPEN_FORM_ACTION, RESEND_SMS_ACTION, RESEND_VOICE_ACTION
 from bot.slack.blocks import MODAL_CALLBACK_ID, OPEN_MODAL_ACTION, RESEND_AGAIN_ACTION
 from bot.slack.listeners.actions.alert_card import open_form_from_card, resend_from_card
-from bot.slack.listeners.actions.decide_access import approve_access, deny_access
+from bot.slack.listeners.actions.decide_access import approve_access, deny_access, deny_note_submission
 from bot.slack.listeners.actions.open_modal import open_resend_modal
 from bot.slack.listeners.actions.request_access import request_access
 from bot.slack.listeners.actions.resend_again import resend_again
@@ -37,6 +43,7 @@ def register(app: App) -> None:
     app.view(REQUEST_CALLBACK_ID)(access_request_submission)
     app.action(APPROVE_ACTION)(approve_access)
     app.action(DENY_ACTION)(deny_access)
+    app.view(DENY_CALLBACK_ID)(deny_note_submission)
     app.function(STEP_CALLBACK_ID)(resend_otp_step)
     app.event("message")(message)
     # Last: Bolt runs the first listener that matches, and this one matches every event.
