@@ -93,3 +93,12 @@ def test_a_default_region_reads_numbers_typed_without_plus(typed: str, e164: str
 
 def test_machine_text_with_bare_country_code_digits() -> None:
     assert normalise_phone("919876543210", with_country_code=True) == "+919876543210"
+
+
+def test_a_five_digit_national_number_shows_only_its_last_four() -> None:
+    # Niue: +683 and five digits. One digit is hidden; all five would be the whole number.
+    assert mask_phone("+68312345") == "+683\u20222345"
+
+
+def test_a_number_without_a_known_country_code_keeps_two_digits_as_its_code() -> None:
+    assert mask_phone("+0001234567") == "+00\u2022\u2022\u2022\u20224567"

@@ -66,3 +66,27 @@ def test_a_retry_names_what_is_wrong_with_the_waba(cli: Callable[..., Ran], waba
     done = cli("retry", "--as", ALICE, "--waba", waba, "--phone-number-id", PHONE_NUMBER_ID, "--phone", PHONE)
 
     assert done.code == 1 and says in done.out
+
+
+def test_waba_changes_are_audited_by_their_own_names(cli: Callable[..., Ran]) -> None:
+    assert cli("waba", "add", NEW_WABA, "--name", "Gamma").code == 0
+    assert cli("waba", "add", NEW_WABA, "--name", "Gamma Pharma").code == 0
+    assert cli("waba", "remove", NEW_WABA).code == 0
+
+    actions = [(row["action"], row["detail"].split()[0]) for row in json.loads(cli("audit", "--admin", "--json").out)]
+    assert list(reversed(actions)) == [("waba_add", NEW_WABA), ("waba_update", NEW_WABA), ("waba_remove", NEW_WABA)]
+
+
+def test_a_name_of_exactly_200_characters_is_a_name(cli: Callable[..., Ran]) -> None:
+    assert cli("waba", "add", NEW_WABA, "--name", "x" * 200).code == 0
+
+
+def test_lists_come_in_an_order_people_can_scan(cli: Callable[..., Ran]) -> None:
+    cli("waba", "add", "766000000009", "--name", "Zeta Shoes")
+    cli("waba", "add", "766000000008", "--name", "Alpha Bank")
+    cli("admin", "add", "U0ZED")
+    cli("admin", "add", "U0ABE")
+
+    names = [row["name"] for row in json.loads(cli("waba", "list", "--json").out)]
+    assert names == ["Acme Retail", "Alpha Bank", "Beta Foods", "Zeta Shoes"]
+    assert [row["user"] for row in json.loads(cli("admins", "--json").out)] == ["U0ABE", "U0ZED"]

@@ -27,3 +27,15 @@ def test_pasted_values_are_normalised() -> None:
 def test_each_bad_field_is_named(request_: ResendRequest, fields: set[str]) -> None:
     checked = validate(request_)
     assert isinstance(checked, dict) and set(checked) == fields and all(checked.values())
+
+
+def test_each_field_error_reads_exactly_as_people_see_it_in_the_form() -> None:
+    checked = validate(ResendRequest("acme", "12ab", "+91 98765 43210", "fax"))
+    assert checked == {
+        "waba_id": "The WABA id is digits only, e.g. 766123456789012.",
+        "phone_number_id": (
+            "The phone number id is the digits Kaleyra returned when the number was added, e.g. 678997654321098."
+        ),
+        "type_verification": "Choose SMS or VOICE.",
+    }
+    assert validate(ResendRequest("", "1", "+919876543210")) == {"waba_id": "Choose a WABA."}
