@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phone import InvalidPhoneNumber, mask_phone, normalise_phone
+from bot.phone import InvalidPhoneNumber, mask_phone, mask_tail, normalise_phone
 
 NBSP = "\u00a0"
 
@@ -102,3 +102,31 @@ def test_a_five_digit_national_number_shows_only_its_last_four() -> None:
 
 def test_a_number_without_a_known_country_code_keeps_two_digits_as_its_code() -> None:
     assert mask_phone("+0001234567") == "+00\u2022\u2022\u2022\u20224567"
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "says"),
+    [
+        ("", None, "Enter the number with its country code, e.g. +91 98765 43210."),
+        ("+91 98x65", None, "A phone number has only digits after the +, e.g. +91 98765 43210."),
+        ("+91 12345", None, "+91\u20222345 is not a valid number; check the country code and digits."),
+        ("98765 43210", None, "Add the country code: write the number with + or 00, e.g. +91 98765 43210."),
+        ("+999 1234567", None, "That is not a phone number with a country code, e.g. +91 98765 43210."),
+        ("12345", "IN", "\u20222345 is not a valid number; check the country code and digits."),
+    ],
+)
+def test_each_refusal_reads_exactly_as_people_see_it(typed: str, region: str | None, says: str) -> None:
+    with pytest.raises(InvalidPhoneNumber) as refused:
+        normalise_phone(typed, region)
+    assert str(refused.value) == says
+
+
+def test_machine_text_that_has_its_plus_already_is_read_as_is() -> None:
+    assert normalise_phone("+919876543210", with_country_code=True) == "+919876543210"
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"), [("1234", "1234"), ("12345", "\u20222345"), ("919876543210", "\u2022" * 8 + "3210")]
+)
+def test_a_value_typed_in_the_wrong_field_shows_only_its_last_four(typed: str, shown: str) -> None:
+    assert mask_tail(typed) == shown

@@ -39,3 +39,8 @@ def test_each_field_error_reads_exactly_as_people_see_it_in_the_form() -> None:
         "type_verification": "Choose SMS or VOICE.",
     }
     assert validate(ResendRequest("", "1", "+919876543210")) == {"waba_id": "Choose a WABA."}
+
+
+def test_no_verification_type_means_sms() -> None:
+    checked = validate(ResendRequest("766000000001", "678997654321098", "+919876543210", ""))
+    assert isinstance(checked, ValidRequest) and checked.verification is Verification.SMS
