@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.principals import GROUP_ID
 from bot.store.models import ALL_WABAS, Admin, Grant, Waba
+from bot.store.rows import add_new, remove_by_key
 
 
 class GrantChange(Enum):
@@ -103,19 +104,11 @@ def may_use(session: Session, principals: Iterable[str], waba_id: str, now: date
 
 
 def add_admin(session: Session, user_id: str, *, by: str) -> bool:
-    if session.get(Admin, user_id) is not None:
-        return False
-    session.add(Admin(user_id=user_id, added_by=by))
-    session.flush()
-    return True
+    return add_new(session, Admin(user_id=user_id, added_by=by), user_id)
 
 
 def remove_admin(session: Session, user_id: str) -> bool:
-    admin = session.get(Admin, user_id)
-    if admin is None:
-        return False
-    session.delete(admin)
-    return True
+    return remove_by_key(session, Admin, user_id)
 
 
 def list_admins(session: Session) -> list[Admin]:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Waba
+from bot.store.rows import remove_by_key
 
 
 def add_waba(session: Session, waba_id: str, name: str, *, sid: str | None = None, region: str | None = None) -> Waba:
@@ -38,11 +39,7 @@ def change_waba(
 
 
 def remove_waba(session: Session, waba_id: str) -> bool:
-    waba = session.get(Waba, waba_id)
-    if waba is None:
-        return False
-    session.delete(waba)
-    return True
+    return remove_by_key(session, Waba, waba_id)
 
 
 def list_wabas(session: Session, ids: set[str] | None = None) -> list[Waba]:

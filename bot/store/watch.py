@@ -6,23 +6,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.models import WatchedChannel
+from bot.store.rows import add_new, remove_by_key
 
 
 def add_watch(session: Session, channel_id: str, *, by: str) -> bool:
     """Watch a channel; False when it was watched already."""
-    if session.get(WatchedChannel, channel_id) is not None:
-        return False
-    session.add(WatchedChannel(channel_id=channel_id, added_by=by))
-    session.flush()
-    return True
+    return add_new(session, WatchedChannel(channel_id=channel_id, added_by=by), channel_id)
 
 
 def remove_watch(session: Session, channel_id: str) -> bool:
-    watched = session.get(WatchedChannel, channel_id)
-    if watched is None:
-        return False
-    session.delete(watched)
-    return True
+    return remove_by_key(session, WatchedChannel, channel_id)
 
 
 def list_watched(session: Session) -> list[WatchedChannel]:
