@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.access_requests import Asked, Decision, Outcome
 from bot.slack.access_blocks import approved_dm, decided_blocks, decided_line, denied_dm, request_blocks, request_text
 from bot.slack.blocks import as_dicts, user
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
 
-_SLACK_ERRORS = (SlackApiError, SlackClientError, OSError, TimeoutError)
 _REFUSED = {
     Outcome.NOT_ALLOWED: "Only an owner of this WABA or an admin may decide this request.",
     Outcome.OWN_REQUEST: "You cannot decide your own request: an owner of the WABA or an admin will.",
@@ -34,13 +32,13 @@ def post_request(deps: SlackDeps, asked: Asked) -> int:
     for person in recipients.user_ids:
         try:
             channels.append(_open_dm(deps, person))
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.warning("cannot open a DM with %s for access request %s: %s", person, request.id, error_code(exc))
     posted = 0
     for channel in channels:
         try:
             sent = _post(deps, channel, text, blocks)
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.warning("cannot post access request %s in %s: %s", request.id, channel, error_code(exc))
             continue
         # Each copy is updated when someone decides, wherever it was clicked.
@@ -70,7 +68,7 @@ def carry_decision(deps: SlackDeps, decision: Decision, clicker: Destination) ->
     for channel, ts in decision.messages:
         try:
             _update(deps, channel, ts, text, blocks)
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.warning("cannot update access request %s in %s: %s", request.id, channel, error_code(exc))
     if decision.outcome is Outcome.LAPSED:
         _tell(deps, clicker, decided_line(request))

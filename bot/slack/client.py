@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -98,6 +99,10 @@ class SlackClient:
             self._session = aiohttp.ClientSession(connector=connector)
             self._network.on_close(self._session.close)
         return self._session
+
+
+# What a Slack call can fail with: Slack's refusal, slack_sdk's own errors, aiohttp's (OSError) and a deadline.
+SLACK_FAILURES = (SlackApiError, SlackClientError, OSError, TimeoutError)
 
 
 def error_code(exc: BaseException) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,14 +21,12 @@ from bot.metrics import DELIVERY_FALLBACKS
 from bot.resend_values import ResendResult
 from bot.service import Service
 from bot.slack.blocks import announcement_text, as_dicts, final_status, outcome_blocks, outcome_text
-from bot.slack.client import SlackClient, error_code
+from bot.slack.client import SLACK_FAILURES, SlackClient, error_code
 
 log = logging.getLogger(__name__)
 
 CHANNEL, RESPONSE_URL, EPHEMERAL, DM, FAILED = "channel", "response_url", "ephemeral", "dm", "failed"
 _METADATA_MAX = 3000  # Slack's limit for private_metadata
-# aiohttp's errors (OSError) and the deadline (TimeoutError) as well as slack_sdk's own.
-_SLACK_ERRORS = (SlackApiError, SlackClientError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -112,7 +109,7 @@ class Delivery:
             response = self._client.call(
                 lambda web: web.chat_postMessage(channel=channel, text=text, unfurl_links=False)
             )
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.info(
                 "cannot announce in %s (%s); the outcome will use a fallback", destination.channel_id, error_code(exc)
             )
@@ -182,7 +179,7 @@ class Delivery:
                 )
             )
             return True
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.info("cannot reply in %s: %s", channel, error_code(exc))
             return False
 
@@ -193,7 +190,7 @@ class Delivery:
             self._client.call(
                 lambda web: web.chat_update(channel=announcement.channel_id, ts=announcement.ts, text=text)
             )
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             # The outcome reached the person already; a stale parent is cosmetic.
             log.warning("cannot update the parent message: %s", error_code(exc))
 
@@ -204,7 +201,7 @@ class Delivery:
             return False
         try:
             return self._client.respond(response_url, text, blocks)
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.info("response_url failed: %s", error_code(exc))
             return False
 
@@ -214,7 +211,7 @@ class Delivery:
                 lambda web: web.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=as_dicts(blocks))
             )
             return True
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.info("ephemeral message failed in %s: %s", channel, error_code(exc))
             return False
 
@@ -224,7 +221,7 @@ class Delivery:
             channel = opened["channel"]["id"]
             self._client.call(lambda web: web.chat_postMessage(channel=channel, text=text, blocks=as_dicts(blocks)))
             return True
-        except _SLACK_ERRORS as exc:
+        except SLACK_FAILURES as exc:
             log.warning("direct message to %s failed: %s", user_id, error_code(exc))
             return False
 

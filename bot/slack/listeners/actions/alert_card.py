@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.alert_offers import AlertOffer
 from bot.request import ResendRequest
@@ -16,7 +15,7 @@ from bot.resend_values import Origin, ResendResult
 from bot.slack import flows
 from bot.slack.alert_card import VERIFICATION_BY_ACTION, card_blocks, card_text, note_for, remembered_note
 from bot.slack.blocks import Prefill, as_dicts
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of
 
@@ -71,7 +70,7 @@ def _update_card(deps: SlackDeps, offer: AlertOffer, result: ResendResult) -> No
     text = card_text(offer)
     try:
         deps.client.call(lambda web: web.chat_update(channel=offer.channel_id, ts=card_ts, text=text, blocks=blocks))
-    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+    except SLACK_FAILURES as exc:
         # The outcome is in the thread already; a stale card is cosmetic.
         log.warning("cannot update the alert card: %s", error_code(exc))
 

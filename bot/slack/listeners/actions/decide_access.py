@@ -11,12 +11,11 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import flows
 from bot.slack.access_blocks import NOTE_BLOCK, deny_modal
 from bot.slack.access_flow import carry_decision
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of
 
@@ -56,7 +55,7 @@ def _ask_for_a_note(deps: SlackDeps, clicker: Destination, value: str, trigger_i
     metadata = json.dumps({"v": value, "d": clicker.to_metadata("access")})
     try:
         deps.client.call(lambda web: web.views_open(trigger_id=trigger_id, view=deny_modal(metadata)))
-    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+    except SLACK_FAILURES as exc:
         # The form would not open: deny without a note rather than not at all.
         log.warning("views.open for a denial's note failed: %s", error_code(exc))
         _decide(deps, clicker, value, approve=False)

@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import flows
 from bot.slack.access_blocks import request_modal
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of
 
@@ -39,6 +38,6 @@ def _open(deps: SlackDeps, destination: Destination, trigger_id: str, attempt_re
     view = request_modal(wabas, asked, metadata)
     try:
         deps.client.call(lambda web: web.views_open(trigger_id=trigger_id, view=view))
-    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("views.open for an access request failed: %s", error_code(exc))
         flows.tell(deps, destination, "Slack would not open the form just now: please try again.", with_button=False)

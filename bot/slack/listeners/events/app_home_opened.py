@@ -6,14 +6,13 @@ import logging
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.slack import flows
 from bot.slack.access_blocks import request_access_button
 from bot.slack.blocks import escape, grant_line, mention, open_modal_button
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.deps import SlackDeps, deps_of
 from bot.slack.history import attempt_lines
 
@@ -31,7 +30,7 @@ def publish_home(deps: SlackDeps, user_id: str) -> None:
     try:
         view = home_view(deps, user_id)
         deps.client.call(lambda web: web.views_publish(user_id=user_id, view=view))
-    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+    except SLACK_FAILURES as exc:
         log.warning("views.publish failed for %s: %s", user_id, error_code(exc))
 
 

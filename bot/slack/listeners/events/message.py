@@ -7,13 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.alert_offers import AlertOffer
 from bot.alerts import extract_alert_fields
 from bot.slack.alert_card import card_blocks, card_text
 from bot.slack.blocks import as_dicts
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.deps import SlackDeps, deps_of
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ def post_card(deps: SlackDeps, offer: AlertOffer) -> None:
                 channel=offer.channel_id, thread_ts=offer.thread_ts, text=text, blocks=blocks, unfurl_links=False
             )
         )
-    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+    except SLACK_FAILURES as exc:
         # The card stays claimed: a second try could post it twice. The shortcut still works there.
         log.warning("cannot post an alert card in %s: %s", offer.channel_id, error_code(exc))
         return

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.explain import PLAIN, explain
@@ -21,7 +20,7 @@ from bot.principals import USER_ID
 from bot.request import ResendRequest
 from bot.resend_values import Origin, ResendResult
 from bot.slack import flows
-from bot.slack.client import error_code
+from bot.slack.client import SLACK_FAILURES, error_code
 from bot.slack.delivery import Destination
 from bot.slack.deps import SlackDeps, deps_of
 
@@ -120,7 +119,7 @@ def _end(deps: SlackDeps, execution: Execution, *, outputs: dict[str, str] | Non
             execution.complete(deps, outputs)
         else:
             execution.fail(deps, error)
-    except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+    except SLACK_FAILURES as exc:
         # Slack ends the step itself after its own timeout; the attempt is audited either way.
         log.warning("could not end workflow step %s: %s", execution.function_execution_id[:40], error_code(exc))
 
