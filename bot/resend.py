@@ -19,7 +19,7 @@ from bot.logs import held_secrets
 from bot.phone import mask_tail
 from bot.request import PHONE_NUMBER_FIELD, WABA_FIELD, ResendRequest, ValidRequest, validate
 from bot.resend_log import log_resend
-from bot.resend_values import Calling, Origin, Requester, ResendResult, Started
+from bot.resend_values import Calling, Origin, Requester, ResendResult, Started, Tell, Told
 from bot.status import Status
 from bot.store import access, alert_cards, attempts, cooldown, limits, wabas
 from bot.store.models import utcnow
@@ -90,7 +90,7 @@ class Resender:
         A surface can post its own messages while Kaleyra answers, with the request already sent.
         """
         if self._settings.kaleyra_dry_run:
-            return Calling(started, None, self._record)
+            return Calling(started, None, self._complete)
         checked = started.request
         outcome = self._kaleyra.retry_otp(
             waba_id=checked.waba_id,
@@ -100,11 +100,24 @@ class Resender:
             sid=started.kaleyra_sid,
             base_url=self._settings.kaleyra_url_for(started.kaleyra_region),
         )
-        return Calling(started, outcome, self._record)
+        return Calling(started, outcome, self._complete)
 
-    def _record(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
+    def _complete(self, started: Started, outcome: KaleyraOutcome | None, tell: Tell | None) -> ResendResult:
+        """Tell the person (when a surface does), then record the outcome and where it was told."""
         # Before anything reads it: Kaleyra's answer may echo a secret or carry a forged log line.
-        return self._complete(started, clean_outcome(outcome, self._secrets) if outcome is not None else None)
+        outcome = clean_outcome(outcome, self._secrets) if outcome is not None else None
+        result = started.result
+        if outcome is not None:
+            result = replace(result, status=outcome.kind, kaleyra=outcome)
+        if started.claim is not None and (outcome is None or outcome.kind.may_have_sent):
+            result = replace(result, retry_at=self._clock() + timedelta(seconds=self._settings.otp_cooldown_seconds))
+        told = None
+        try:
+            told = tell(result) if tell is not None else None
+        finally:
+            self._record(started, outcome, result, told)
+            _logged(result)
+        return result
 
     def _start_in(
         self, session: Session, result: ResendResult, audit: dict[str, object], checked: ValidRequest
@@ -165,11 +178,10 @@ class Resender:
         )
         return replace(result, retry_at=retry_at, field_errors={PHONE_NUMBER_FIELD: message})
 
-    def _complete(self, started: Started, outcome: KaleyraOutcome | None) -> ResendResult:
-        """Record the outcome; give the cooldown back when nothing can have been sent."""
-        result = started.result
-        if outcome is not None:
-            result = replace(result, status=outcome.kind, kaleyra=outcome)
+    def _record(
+        self, started: Started, outcome: KaleyraOutcome | None, result: ResendResult, told: Told | None
+    ) -> None:
+        """Complete the attempt; give the cooldown back when nothing can have been sent."""
         sent_nothing = outcome is not None and not outcome.kind.may_have_sent
         try:
             with self._sessions.begin() as session:
@@ -182,6 +194,8 @@ class Resender:
                     http_status=outcome.http_status if outcome else None,
                     latency_ms=outcome.latency_ms if outcome else 0,
                 )
+                if told is not None:
+                    attempts.record_delivery(session, started.attempt_id, told.delivery, told.thread_ts)
                 if started.claim is not None and sent_nothing:
                     cooldown.release_cooldown(session, started.claim)
                 if outcome is not None and confirms_phone_number_id(outcome):
@@ -198,10 +212,6 @@ class Resender:
             # The outcome still reaches the person; the row stays `pending` and is
             # marked `unknown` at the next start.
             log.exception("could not complete attempt %s in the store", result.attempt_id)
-        if started.claim is not None and not sent_nothing:
-            retry_at = self._clock() + timedelta(seconds=self._settings.otp_cooldown_seconds)
-            result = replace(result, retry_at=retry_at)
-        return _logged(result)
 
 
 def cooldown_message(held: cooldown.Held, asker: str) -> str:

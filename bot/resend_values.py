@@ -74,12 +74,29 @@ class Started:
 
 
 @dataclass(frozen=True)
+class Told:
+    """Where a surface told the person the outcome (recorded with it) and the thread it is in."""
+
+    delivery: str
+    thread_ts: str | None = None
+
+
+Tell = Callable[[ResendResult], Told]
+
+
+@dataclass(frozen=True)
 class Calling:
     """A Kaleyra call on its way (None in a dry run): `result()` is the recorded outcome."""
 
     started: Started
     outcome: Future[KaleyraOutcome] | None
-    complete: Callable[[Started, KaleyraOutcome | None], ResendResult]
+    complete: Callable[[Started, KaleyraOutcome | None, Tell | None], ResendResult]
 
-    def result(self) -> ResendResult:
-        return self.complete(self.started, self.outcome.result() if self.outcome is not None else None)
+    def result(self, tell: Tell | None = None) -> ResendResult:
+        """Wait for Kaleyra's answer and record it.
+
+        `tell` (a surface posting the outcome) runs first, so the person hears as soon as Kaleyra
+        answers; then the outcome and where it was told are recorded in one transaction, whatever
+        `tell` did.
+        """
+        return self.complete(self.started, self.outcome.result() if self.outcome is not None else None, tell)

@@ -129,11 +129,6 @@ class Service:
         """Around the store work inside an ack: waits on a busy database are bounded to fit Slack's 3 s."""
         return answering_slack()
 
-    def record_delivery(self, attempt_id: int, delivery: str, thread_ts: str | None) -> None:
-        """Where an outcome reached the person, and the thread it started."""
-        with self._sessions.begin() as session:
-            attempts.record_delivery(session, attempt_id, delivery, thread_ts)
-
     # -- WABAs and grants, for admins ---------------------------------------
 
     def list_wabas(self) -> list[WabaChoice]:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import Settings
 from bot.endpoints import is_slack_hook_url
 from bot.metrics import DELIVERY_FALLBACKS
-from bot.resend_values import ResendResult
+from bot.resend_values import ResendResult, Told
 from bot.service import Service
 from bot.slack.blocks import announcement_text, as_dicts, final_status, outcome_blocks, outcome_text
 from bot.slack.client import SLACK_FAILURES, SlackClient, error_code
@@ -123,8 +123,8 @@ class Delivery:
                 log.exception("could not record the parent message of attempt %s", started.attempt_id)
         return announcement
 
-    def deliver(self, destination: Destination, result: ResendResult, announcement: Announcement | None) -> str:
-        """Post the outcome; returns where it went, also recorded on the attempt."""
+    def deliver(self, destination: Destination, result: ResendResult, announcement: Announcement | None) -> Told:
+        """Post the outcome; returns where it went, for the use case to record on the attempt."""
         where, thread = self._deliver(destination, result, announcement)
         if where != CHANNEL:
             DELIVERY_FALLBACKS.labels(where).inc()
@@ -138,12 +138,7 @@ class Delivery:
             log.info(
                 "outcome delivered", extra={"event": "delivery", "delivery": where, "attempt_id": result.attempt_id}
             )
-        if result.attempt_id is not None:
-            try:
-                self._service.record_delivery(result.attempt_id, where, thread)
-            except SQLAlchemyError:
-                log.exception("could not record the delivery of attempt %s", result.attempt_id)
-        return where
+        return Told(where, thread)
 
     def _deliver(
         self, destination: Destination, result: ResendResult, announcement: Announcement | None

@@ -136,9 +136,7 @@ def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination)
     except Exception:  # Kaleyra was called: its outcome must still be recorded and take a fallback
         log.exception("announcing the resend failed")
         announcement = None
-    result = calling.result()
-    deps.delivery.deliver(destination, result, announcement)
-    return result
+    return calling.result(tell=lambda result: deps.delivery.deliver(destination, result, announcement))
 
 
 def deliver_refusal(deps: SlackDeps, result: ResendResult, destination: Destination) -> None:
