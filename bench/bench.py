@@ -239,8 +239,8 @@ def run(args: argparse.Namespace, database: str, url: str, workdir: Path) -> boo
         return print_checks(f"{database}, under attack", attack.checks(attacked), attacked.problems)
     if args.peer:
         rounds = (QUICK if args.quick else FULL).sequential
-        both = versus.measure(f"{database}-versus", url, rounds, args.kaleyra_latency, workdir)
-        return print_checks(f"{database}, serve beside a plain Bolt bot", versus.checks(both), both.problems)
+        all_three = versus.measure(f"{database}-versus", url, rounds, args.kaleyra_latency, workdir)
+        return print_checks(f"{database}, serve beside a plain Bolt bot", versus.checks(all_three), all_three.problems)
     if args.network == "realistic":
         plan = realistic.QUICK if args.quick else realistic.FULL
         delays = realistic.Delays(slack=args.slack_delay_ms / MS, kaleyra=args.kaleyra_delay_ms / MS)

@@ -32,7 +32,7 @@ def serving(
 ) -> Iterator[Running]:
     """Seed, start `serve` with `env` and wait until healthy; afterwards stop it and add its logged errors.
 
-    `command` starts another server instead (bench.peer), which has no database to seed.
+    `command` starts another server instead (bench.peer), on the database serve seeded.
     """
     if command is None:
         prepare(env, workdir)

@@ -1,9 +1,10 @@
 """`serve` beside a plain Bolt bot (bench.peer) on loopback: what each adds to an inline resend over
 the same retry_otp call made straight to the fake Kaleyra.
 
-Both servers run at once against the same fakes. Each round sends one command to each (which goes
-first alternates) and one request straight to Kaleyra, so whatever else the machine is doing falls
-on all three alike.
+Three servers run at once against the same fakes and the same store: serve, the peer doing the same
+work (the target) and the peer with no store at all (what the store's work costs). Each round sends
+one command to each (which goes first rotates) and one request straight to Kaleyra, so whatever else
+the machine is doing falls on all of them alike.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class Side:
 class VersusFigures:
     label: str
     bot: Side = field(default_factory=lambda: Side("serve"))
-    peer: Side = field(default_factory=lambda: Side("Bolt peer"))
+    peer: Side = field(default_factory=lambda: Side("Bolt peer"))  # the same work, served the plain way
+    bare: Side = field(default_factory=lambda: Side("Bolt, no store"))
     floor_ms: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -54,11 +56,12 @@ def peer_command(port: int) -> list[str]:
 
 
 def serving_peer(
-    env: dict[str, str], workdir: Path, label: str, problems: list[str]
+    env: dict[str, str], workdir: Path, label: str, work: str, problems: list[str]
 ) -> AbstractContextManager[server.Running]:
-    # The port is chosen once serve listens on its own, so the two cannot be handed the same one.
+    # The port is chosen once the one before listens on its own, so no two are handed the same one.
     port = free_port()
-    return server.serving(env | {"PORT": str(port)}, workdir, label, problems, peer_command(port))
+    peer_env = env | {"PORT": str(port), "PEER_WORK": work}
+    return server.serving(peer_env, workdir, label, problems, peer_command(port))
 
 
 def measure(label: str, url: str, rounds: int, latency: float, workdir: Path) -> VersusFigures:
@@ -67,16 +70,23 @@ def measure(label: str, url: str, rounds: int, latency: float, workdir: Path) ->
         FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency) as kaleyra,
     ):
-        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True)
+        # One person sends every command: the per-person limit is off to measure resends, not refusals.
+        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True, RESENDS_PER_USER_PER_HOUR="0")
         with (
             server.serving(env, workdir, label, figures.problems) as bot,
-            serving_peer(env, workdir, f"{label}-peer", figures.problems) as peer,
+            serving_peer(env, workdir, f"{label}-peer", "store", figures.problems) as peer,
+            serving_peer(env, workdir, f"{label}-bare", "none", figures.problems) as bare,
         ):
             watcher = load.Watcher(slack)
-            sides: list[tuple[Side, Sender]] = [(figures.bot, bot.sender), (figures.peer, peer.sender)]
+            sides: list[tuple[Side, Sender]] = [
+                (figures.bot, bot.sender),
+                (figures.peer, peer.sender),
+                (figures.bare, bare.sender),
+            ]
             for number in range(WARMUP_ROUNDS + rounds):
                 counted = number >= WARMUP_ROUNDS
-                for side, sender in sides if number % 2 else reversed(sides):
+                first = number % len(sides)
+                for side, sender in sides[first:] + sides[:first]:
                     before = len(kaleyra.requests)
                     done = load.resend(sender, watcher, 1)
                     figures.problems += [f"{side.name}: {problem}" for problem in done.problems]
@@ -95,11 +105,11 @@ def measure(label: str, url: str, rounds: int, latency: float, workdir: Path) ->
 
 def checks(f: VersusFigures) -> list[Check]:
     p = load.percentile
-    if not (f.floor_ms and f.bot.e2e_ms and f.peer.e2e_ms):
+    if not (f.floor_ms and f.bot.e2e_ms and f.peer.e2e_ms and f.bare.e2e_ms):
         return []
     floor = p(f.floor_ms, 50)
     rows = [Check("Kaleyra direct (the floor)", f"p50 {floor:.1f}  p90 {p(f.floor_ms, 90):.1f} ms", None)]
-    for side in (f.bot, f.peer):
+    for side in (f.bot, f.peer, f.bare):
         acks, e2e = side.acks_ms, side.e2e_ms
         rows.append(Check(f"{side.name}: ack", f"p50 {p(acks, 50):.1f}  p90 {p(acks, 90):.1f} ms", None))
         text = f"p50 {p(e2e, 50):.1f}  p90 {p(e2e, 90):.1f} ms ({len(e2e)} commands)"
@@ -113,4 +123,7 @@ def checks(f: VersusFigures) -> list[Check]:
     ratios = {q: (p(f.bot.e2e_ms, q) - floor) / max(p(f.peer.e2e_ms, q) - floor, 0.1) for q in (50, 90)}
     text = f"×{ratios[50]:.2f} at p50, ×{ratios[90]:.2f} at p90  (target p50 ≤ ×1.00: no worse than the peer)"
     rows.append(Check("serve's overhead ÷ the peer's", text, ratios[50] <= 1.0))
+    store_ms = p(f.peer.e2e_ms, 50) - p(f.bare.e2e_ms, 50)
+    text = f"p50 {store_ms:+.1f} ms (the peer less the one with no store)"
+    rows.append(Check("the store's work, in the peer", text, None))
     return rows
