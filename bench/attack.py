@@ -21,7 +21,7 @@ from bench.child import Child
 from bench.report import Check
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack
-from tests.serve_process import ServeProcess, bot_environment, free_port
+from tests.serve_process import ServeProcess
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, WABA
 
 MS = 1000.0
@@ -66,7 +66,7 @@ def measure(label: str, url: str, plan: AttackPlan, latency: float, workdir: Pat
         FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency) as kaleyra,
     ):
-        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True)
+        env = server.environment(slack, kaleyra, url)
         with server.serving(env, workdir, label, figures.problems) as running:
             watcher = load.Watcher(slack)
             for _ in range(3):  # whatever the worker loads lazily is loaded before "before"

@@ -34,7 +34,6 @@ from bench.sender import Sender  # noqa: E402
 from tests.conftest import postgres_schema  # noqa: E402
 from tests.fakes.kaleyra import FakeKaleyra  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
-from tests.serve_process import bot_environment, free_port  # noqa: E402
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, WABA  # noqa: E402
 
 MS = 1000.0
@@ -126,9 +125,7 @@ def measure(database: str, url: str, plan: Plan, latency: float, workdir: Path, 
         FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency) as kaleyra,
     ):
-        # The operator's environment (WEB_CONCURRENCY, LOG_LEVEL… pass through) pointed at the fakes;
-        # one person sends every command, so the per-person limit is off to measure resends, not refusals.
-        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True, RESENDS_PER_USER_PER_HOUR="0")
+        env = server.environment(slack, kaleyra, url)
         with server.serving(env, workdir, database, figures.problems) as running:
             figures.healthy_s = running.healthy_s
             pids = running.process.pids
@@ -209,7 +206,7 @@ def e2e_checks(f: Figures) -> list[Check]:
             continue
         overhead = p(e2e, 50) - p(direct, 50)
         ratio = p(e2e, 50) / p(direct, 50)
-        text = f"p50 {p(e2e, 50):.1f}  p99 {p(e2e, 99):.1f} ms; p50 over the floor +{overhead:.1f} ms (×{ratio:.2f})"
+        text = f"p50 {p(e2e, 50):.1f}  p99 {p(e2e, 99):.1f} ms; p50 over the floor {overhead:+.1f} ms (×{ratio:.2f})"
         if n == 1:
             rows.append(Check("end to end, 1 at a time", f"{text}  (target < +25 ms)", overhead < 25))
         else:

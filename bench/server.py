@@ -12,11 +12,22 @@ from pathlib import Path
 
 from bench.alerts import ALERT_CHANNEL
 from bench.sender import Sender
-from tests.serve_process import ServeProcess, run_cli
+from tests.fakes.kaleyra import FakeKaleyra
+from tests.fakes.slack import FakeSlack
+from tests.serve_process import ServeProcess, bot_environment, free_port, run_cli
 from tests.support import ALICE, ONCALL_GROUP, WABA, WABA_NAME
 
 CLI_TIMEOUT_SECONDS = 60
 HEALTHY_TIMEOUT_SECONDS = 30
+
+
+def environment(slack: FakeSlack, kaleyra: FakeKaleyra, database_url: str, **overrides: str) -> dict[str, str]:
+    """The operator's environment (WEB_CONCURRENCY, LOG_LEVEL… pass through) pointed at the fakes.
+
+    One person sends every command: the per-person limit is off, to measure resends, not refusals.
+    """
+    settings = {"RESENDS_PER_USER_PER_HOUR": "0", **overrides}
+    return bot_environment(slack, kaleyra, database_url, port=free_port(), inherit=True) | settings
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bench.report import Check
 from bench.sender import Sender
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack
-from tests.serve_process import bot_environment, free_port
+from tests.serve_process import free_port
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, WABA
 
 MS = 1000.0
@@ -70,8 +70,7 @@ def measure(label: str, url: str, rounds: int, latency: float, workdir: Path) ->
         FakeSlack(usergroups={ONCALL_GROUP: ["U0BOB"]}) as slack,
         FakeKaleyra(sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency) as kaleyra,
     ):
-        # One person sends every command: the per-person limit is off to measure resends, not refusals.
-        env = bot_environment(slack, kaleyra, url, port=free_port(), inherit=True, RESENDS_PER_USER_PER_HOUR="0")
+        env = server.environment(slack, kaleyra, url)
         with (
             server.serving(env, workdir, label, figures.problems) as bot,
             serving_peer(env, workdir, f"{label}-peer", "store", figures.problems) as peer,
@@ -114,7 +113,7 @@ def checks(f: VersusFigures) -> list[Check]:
         rows.append(Check(f"{side.name}: ack", f"p50 {p(acks, 50):.1f}  p90 {p(acks, 90):.1f} ms", None))
         text = f"p50 {p(e2e, 50):.1f}  p90 {p(e2e, 90):.1f} ms ({len(e2e)} commands)"
         rows.append(Check(f"{side.name}: command → threaded reply", text, None))
-        text = f"p50 +{p(e2e, 50) - floor:.1f}  p90 +{p(e2e, 90) - floor:.1f} ms"
+        text = f"p50 {p(e2e, 50) - floor:+.1f}  p90 {p(e2e, 90) - floor:+.1f} ms"
         rows.append(Check(f"{side.name}: over the floor", text, None))
         # Where the overhead goes: before the Kaleyra call, or between its answer and the reply.
         after = [total - before for total, before in zip(e2e, side.to_kaleyra_ms, strict=True)]

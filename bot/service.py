@@ -202,20 +202,20 @@ class Service:
 
     # -- the edge -----------------------------------------------------------
 
-    def first_sighting(self, keys: list[str]) -> bool:
-        """True when no process has handled any of these (a request's signature, an event id) before."""
+    def first_sightings(self, keys: list[str]) -> list[bool]:
+        """For each key (a request's signature, an event id): True when no process handled it before."""
         now = self._clock()
         try:
             with answering_slack(REPLAY_CHECK_BUDGET_SECONDS), self._sessions.begin() as session:
-                first = seen.first_sighting(session, keys, now)
+                firsts = seen.first_sightings(session, keys, now)
                 if self._forget_due():
                     seen.forget_old(session, now)
         except SQLAlchemyError:
             # Without the store, a resend is refused anyway (it cannot be audited); help, the form and
             # the outcome of an event (a card twice beats none) should still work.
             log.warning("store unavailable: request handled without the replay check")
-            return True
-        return first
+            return [True] * len(keys)
+        return firsts
 
     def database_answers(self) -> bool:
         """For /healthz: one round trip to the database."""

@@ -73,8 +73,9 @@ def build_edge(runtime: Runtime) -> tuple[Edge, SlackDeps]:
     edge = Edge(
         EdgeParts(
             signing_secret=settings.slack_signing_secret.reveal(),
-            slack=http_handler(app, deps.answering),
-            first_sighting=runtime.service.first_sighting,
+            slack=http_handler(app),
+            first_sightings=runtime.service.first_sightings,
+            answering=deps.answering.request,
             database_answers=runtime.service.database_answers,
             metrics=metrics_app(),
             metrics_token=settings.metrics_token.reveal(),

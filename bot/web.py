@@ -13,10 +13,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from bot.metrics import SLACK_REJECTED, SLACK_REQUESTS
+from bot.sightings import Sightings
 from bot.signature import Rejection, check_signature
 from bot.slack.http import Reply, SlackRequest
 
@@ -46,8 +48,11 @@ class EdgeParts:
     signing_secret: str
     # The Bolt app behind the edge.
     slack: Callable[[SlackRequest], Reply]
-    # True when none of these keys (a request's signature) was seen before, in any process.
-    first_sighting: Callable[[list[str]], bool]
+    # For each key (a request's signature): True when no process saw it before.
+    first_sightings: Callable[[list[str]], list[bool]]
+    # Held while a signed request is answered, replay check included: work handed off after
+    # earlier acks waits for it (bot.slack.background), so a burst's acks don't queue behind it.
+    answering: Callable[[], AbstractContextManager[None]]
     database_answers: Callable[[], bool]
     metrics: Asgi
     metrics_token: str
@@ -62,6 +67,7 @@ class Edge:
     def __init__(self, parts: EdgeParts) -> None:
         self._parts = parts
         self._threads = ThreadPoolExecutor(max_workers=parts.threads, thread_name_prefix="slack")
+        self._sightings = Sightings(parts.first_sightings, self._in_thread)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -103,20 +109,20 @@ class Edge:
         rejection = check_signature(self._parts.signing_secret, body, timestamp, signature, self._parts.clock())
         if rejection is not None:
             return _rejected(rejection)
-        # A replay of a signed request within Slack's window carries the same signature.
-        if not await self._first_sighting(signature):
-            log.warning("ignored a replayed Slack request", extra={"event": "slack_replay"})
-            SLACK_REQUESTS.labels("replayed").inc()
-            return Reply(200)
-        request = SlackRequest(body, headers, scope.get("query_string", b"").decode("latin-1"))
-        reply: Reply = await self._in_thread(self._parts.slack, request)
-        return reply
+        with self._parts.answering():
+            # A replay of a signed request within Slack's window carries the same signature.
+            if not await self._first_sighting(signature):
+                log.warning("ignored a replayed Slack request", extra={"event": "slack_replay"})
+                SLACK_REQUESTS.labels("replayed").inc()
+                return Reply(200)
+            request = SlackRequest(body, headers, scope.get("query_string", b"").decode("latin-1"))
+            reply: Reply = await self._in_thread(self._parts.slack, request)
+            return reply
 
     async def _first_sighting(self, signature: str) -> bool:
         try:
             async with asyncio.timeout(REPLAY_CHECK_SECONDS):
-                first: bool = await self._in_thread(self._parts.first_sighting, [f"sig:{signature}"])
-                return first
+                return await self._sightings.first(f"sig:{signature}")
         except TimeoutError:
             log.warning("the database is slow: a Slack request went on without its replay check")
             return True

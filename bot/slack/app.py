@@ -54,7 +54,7 @@ def create_app(runtime: Runtime) -> tuple[RequestLoggingApp, SlackDeps]:
         logger=_bolt_logger(),
     )
     app.use(_provide(deps))
-    app.use(skip_redelivered_events(runtime.service.first_sighting))
+    app.use(skip_redelivered_events(runtime.service.first_sightings))
     register(app)
     return app, deps
 

@@ -11,8 +11,6 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.slack.background import Answering
-
 log = logging.getLogger(__name__)
 
 
@@ -32,27 +30,28 @@ class SlackRequest:
     query: str
 
 
-def http_handler(app: App, answering: Answering) -> Callable[[SlackRequest], Reply]:
+def http_handler(app: App) -> Callable[[SlackRequest], Reply]:
     """Dispatch a request the edge verified; the listener's ack is the reply."""
 
     def handle(request: SlackRequest) -> Reply:
         bolt = BoltRequest(
             body=request.body.decode("utf-8", "replace"), query=request.query, headers=dict(request.headers)
         )
-        with answering.request():
-            response = app.dispatch(bolt)
+        response = app.dispatch(bolt)
         content_type = (response.headers.get("content-type") or ["text/plain; charset=utf-8"])[0]
         return Reply(response.status, response.body.encode(), content_type)
 
     return handle
 
 
-def skip_redelivered_events(first_sighting: Callable[[list[str]], bool]) -> Callable[..., BoltResponse | None]:
+def skip_redelivered_events(
+    first_sightings: Callable[[list[str]], list[bool]],
+) -> Callable[..., BoltResponse | None]:
     """Global middleware: Slack re-sends an event it thinks was missed (new signature, same event_id)."""
 
     def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id and not first_sighting([f"event:{event_id[:80]}"]):
+        if isinstance(event_id, str) and event_id and not first_sightings([f"event:{event_id[:80]}"])[0]:
             log.info("skipped a re-delivered event", extra={"event": "slack_redelivery"})
             return BoltResponse(status=200, body="")
         next()

@@ -6,19 +6,22 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.db import dialect_insert
 from bot.store.models import SeenRequest
 
 # Slack refuses signatures older than 5 minutes; a request is remembered a little longer.
 REMEMBER = timedelta(minutes=6)
 
 
-def first_sighting(session: Session, keys: Iterable[str], now: datetime) -> bool:
-    """Record every key; True only when none was seen before (one INSERT … ON CONFLICT DO NOTHING each)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    first = True
+def first_sightings(session: Session, keys: Iterable[str], now: datetime) -> list[bool]:
+    """Record every key; for each, True when it was not seen before, this call's earlier keys included.
+
+    One INSERT … ON CONFLICT DO NOTHING each.
+    """
+    insert = dialect_insert(session)
+    firsts = []
     for key in keys:
         statement = (
             insert(SeenRequest)
@@ -26,9 +29,8 @@ def first_sighting(session: Session, keys: Iterable[str], now: datetime) -> bool
             .on_conflict_do_nothing(index_elements=[SeenRequest.key])
             .returning(SeenRequest.key)
         )
-        if session.execute(statement).scalar_one_or_none() is None:
-            first = False
-    return first
+        firsts.append(session.execute(statement).scalar_one_or_none() is not None)
+    return firsts
 
 
 def forget_old(session: Session, now: datetime) -> None:

@@ -10,6 +10,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -63,6 +64,17 @@ def test_a_replayed_command_resends_once(start_bot: Callable[..., SlackBot]) -> 
     bot.settle()
     assert bot.send(signed).status_code == 200
     bot.settle()
+    assert len(bot.kaleyra.requests) == 1
+
+
+def test_copies_of_a_signed_command_sent_at_once_resend_once(start_bot: Callable[..., SlackBot]) -> None:
+    # Sent together, the copies are checked in one batch (bot.sightings): only the first is new.
+    bot = start_bot(OTP_COOLDOWN_SECONDS="0")
+    signed = slack_requests.slash_command(INLINE, user_id=ALICE)
+    with ThreadPoolExecutor(max_workers=8) as senders:
+        statuses = list(senders.map(lambda _: bot.send(signed).status_code, range(8)))
+    bot.settle()
+    assert statuses == [200] * 8
     assert len(bot.kaleyra.requests) == 1
 
 

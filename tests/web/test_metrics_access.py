@@ -7,6 +7,7 @@ directly with the address a remote scraper would have.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -28,7 +29,8 @@ def edge(token: str = "") -> Edge:
         EdgeParts(
             signing_secret="unused",
             slack=lambda request: Reply(200),
-            first_sighting=lambda keys: True,
+            first_sightings=lambda keys: [True] * len(keys),
+            answering=contextlib.nullcontext,
             database_answers=lambda: True,
             metrics=metrics_page,
             metrics_token=token,
