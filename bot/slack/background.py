@@ -53,6 +53,16 @@ class Answering:
                 self._changed_at = time.monotonic()
                 self._changed.notify_all()
 
+    def wait_for_acks(self, at_most: float = ACKS_FIRST_SECONDS) -> None:
+        """Return once no request is being answered, or after `at_most`.
+
+        For store work nobody waits on any more (an outcome already told): it goes after the acks.
+        """
+        deadline = time.monotonic() + at_most
+        with self._changed:
+            while self._count and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+
     def mark(self) -> int:
         """Taken when work is handed off: requests started after it mean a burst."""
         with self._changed:

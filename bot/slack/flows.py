@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.records import WabaChoice
 from bot.request import ResendRequest
-from bot.resend_values import Origin, ResendResult, Started
+from bot.resend_values import Origin, ResendResult, Started, Told
 from bot.slack.access_blocks import request_access_button
 from bot.slack.blocks import (
     Prefill,
@@ -136,7 +136,14 @@ def run_and_deliver(deps: SlackDeps, started: Started, destination: Destination)
     except Exception:  # Kaleyra was called: its outcome must still be recorded and take a fallback
         log.exception("announcing the resend failed")
         announcement = None
-    return calling.result(tell=lambda result: deps.delivery.deliver(destination, result, announcement))
+
+    def tell(result: ResendResult) -> Told:
+        told = deps.delivery.deliver(destination, result, announcement)
+        # The person has the outcome: recording it lets a burst's acks go first.
+        deps.answering.wait_for_acks()
+        return told
+
+    return calling.result(tell=tell)
 
 
 def deliver_refusal(deps: SlackDeps, result: ResendResult, destination: Destination) -> None:

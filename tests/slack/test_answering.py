@@ -58,3 +58,16 @@ def test_work_never_waits_longer_than_its_cap_in_an_endless_burst() -> None:
         waited = time.monotonic() - started
     pool.drain()
     assert 0.5 < waited < 3
+
+
+def test_a_recording_waits_for_the_acks_in_progress_then_goes_on() -> None:
+    answering = Answering()
+    answering.wait_for_acks()  # nothing being answered: no wait
+    recorded = threading.Event()
+    with a_request_being_answered(answering) as done:
+        waiter = threading.Thread(target=lambda: (answering.wait_for_acks(), recorded.set()))
+        waiter.start()
+        assert not recorded.wait(0.2), "the record went ahead of an ack"
+        done.set()
+        assert recorded.wait(2)
+        waiter.join()
