@@ -73,7 +73,7 @@ def build_edge(runtime: Runtime) -> tuple[Edge, SlackDeps]:
     edge = Edge(
         EdgeParts(
             signing_secret=settings.slack_signing_secret.reveal(),
-            slack=http_handler(app),
+            slack=http_handler(app, deps.answering),
             first_sightings=runtime.service.first_sightings,
             answering=deps.answering.request,
             database_answers=runtime.service.database_answers,

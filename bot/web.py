@@ -50,8 +50,9 @@ class EdgeParts:
     slack: Callable[[SlackRequest], Reply]
     # For each key (a request's signature): True when no process saw it before.
     first_sightings: Callable[[list[str]], list[bool]]
-    # Held while a signed request is answered, replay check included: work handed off after
-    # earlier acks waits for it (bot.slack.background), so a burst's acks don't queue behind it.
+    # Held during a signed request's replay check (`slack` holds it while Bolt answers): work
+    # handed off after earlier acks waits for both (bot.slack.background), so a burst's acks
+    # don't queue behind it. Between the two, the burst's lull rule keeps that work waiting.
     answering: Callable[[], AbstractContextManager[None]]
     database_answers: Callable[[], bool]
     metrics: Asgi
@@ -109,15 +110,16 @@ class Edge:
         rejection = check_signature(self._parts.signing_secret, body, timestamp, signature, self._parts.clock())
         if rejection is not None:
             return _rejected(rejection)
+        # A replay of a signed request within Slack's window carries the same signature.
         with self._parts.answering():
-            # A replay of a signed request within Slack's window carries the same signature.
-            if not await self._first_sighting(signature):
-                log.warning("ignored a replayed Slack request", extra={"event": "slack_replay"})
-                SLACK_REQUESTS.labels("replayed").inc()
-                return Reply(200)
-            request = SlackRequest(body, headers, scope.get("query_string", b"").decode("latin-1"))
-            reply: Reply = await self._in_thread(self._parts.slack, request)
-            return reply
+            first = await self._first_sighting(signature)
+        if not first:
+            log.warning("ignored a replayed Slack request", extra={"event": "slack_replay"})
+            SLACK_REQUESTS.labels("replayed").inc()
+            return Reply(200)
+        request = SlackRequest(body, headers, scope.get("query_string", b"").decode("latin-1"))
+        reply: Reply = await self._in_thread(self._parts.slack, request)
+        return reply
 
     async def _first_sighting(self, signature: str) -> bool:
         try:

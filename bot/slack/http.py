@@ -11,6 +11,8 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.slack.background import Answering
+
 log = logging.getLogger(__name__)
 
 
@@ -30,14 +32,17 @@ class SlackRequest:
     query: str
 
 
-def http_handler(app: App) -> Callable[[SlackRequest], Reply]:
+def http_handler(app: App, answering: Answering) -> Callable[[SlackRequest], Reply]:
     """Dispatch a request the edge verified; the listener's ack is the reply."""
 
     def handle(request: SlackRequest) -> Reply:
         bolt = BoltRequest(
             body=request.body.decode("utf-8", "replace"), query=request.query, headers=dict(request.headers)
         )
-        response = app.dispatch(bolt)
+        # Counted here, not around the edge's await: work the listener hands off starts as soon
+        # as the ack is made, not once the event loop has taken the reply back.
+        with answering.request():
+            response = app.dispatch(bolt)
         content_type = (response.headers.get("content-type") or ["text/plain; charset=utf-8"])[0]
         return Reply(response.status, response.body.encode(), content_type)
 
