@@ -140,7 +140,9 @@ class Resender:
                 )
             return _refuse(session, result, audit, Status.REFUSED_NOT_ALLOWED, {WABA_FIELD: message})
         result = replace(result, waba_name=waba.name)
-        if limited := self._over_limit(session, result):
+        # Who asks, as audited: a CLI `--as` name may be longer than the columns that hold it.
+        who = str(audit["user_id"])
+        if limited := self._over_limit(session, result, who):
             return _refuse(session, limited, audit, Status.REFUSED_RATE_LIMITED, dict(limited.field_errors))
         claim = None
         if self._settings.otp_cooldown_seconds > 0:
@@ -148,13 +150,13 @@ class Resender:
                 session,
                 waba_id=waba.id,
                 phone_number=checked.phone_number,
-                user_id=result.requester.user_id,
+                user_id=who,
                 now=self._clock(),
                 seconds=self._settings.otp_cooldown_seconds,
             )
             if isinstance(taken, cooldown.Held):
                 held = replace(result, held=taken, retry_at=taken.expires_at)
-                errors = {PHONE_NUMBER_FIELD: cooldown_message(taken, result.requester.user_id)}
+                errors = {PHONE_NUMBER_FIELD: cooldown_message(taken, who)}
                 return _refuse(session, held, audit, Status.REFUSED_COOLDOWN, errors)
             claim = taken
         dry_run = self._settings.kaleyra_dry_run
@@ -163,13 +165,12 @@ class Resender:
         result = replace(result, status=status, attempt_id=attempt.id)
         return Started(result, attempt.id, checked, claim, waba.kaleyra_sid, waba.kaleyra_region)
 
-    def _over_limit(self, session: Session, result: ResendResult) -> ResendResult | None:
+    def _over_limit(self, session: Session, result: ResendResult, who: str) -> ResendResult | None:
         """The refusal when this person used up RESENDS_PER_USER_PER_HOUR; None when they may go on."""
         per_hour = self._settings.resends_per_user_per_hour
         if per_hour == 0:
             return None
-        # Counted by the id as audited (cut to its column, as `_audit_fields` does).
-        retry_at = limits.next_resend_at(session, result.requester.user_id[:64], self._clock(), per_hour)
+        retry_at = limits.next_resend_at(session, who, self._clock(), per_hour)
         if retry_at is None:
             return None
         message = (

@@ -377,6 +377,7 @@ def test_unreachable_store_sends_nothing(
     clock: FakeClock,
     tmp_path,
     network: NetworkLoop,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = (
         f"sqlite:///{tmp_path / 'no-such-dir' / 'store.db'}"
@@ -392,6 +393,9 @@ def test_unreachable_store_sends_nothing(
     assert result.status == "store_unavailable"
     assert explain(result).code == "STORE_UNAVAILABLE"
     assert fake_kaleyra.requests == []
+    # What an operator reads first in the log when the database is down.
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == ["store unavailable before the Kaleyra call; nothing was sent"]
 
 
 def test_invalid_fields_are_still_named_when_the_store_is_down(
