@@ -46,3 +46,19 @@ def test_an_overlong_requester_and_surface_are_audited_cut_to_their_columns(
     assert result.status == "refused_not_allowed"
     (row,) = audit_rows(seeded)
     assert (row.user_id, row.surface, row.status) == (user_id[:64], surface[:16], "refused_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("verification", "audited"), [("voice", "VOICE"), (None, "")], ids=["typed-lower", "not-given"]
+)
+def test_a_refusal_audits_what_was_typed_nul_removed_and_the_type_upper_cased(
+    make_resender: Callable[..., Resender], seeded: sessionmaker[Session], verification: str | None, audited: str
+) -> None:
+    # PostgreSQL refuses NUL in text: kept, it would lose the refusal from the audit.
+    typed = replace(REQUEST, phone_number="+91 98\x0076", verification=verification)
+
+    result = make_resender().resend(Requester(ALICE), Origin("command"), typed)
+
+    assert result.status == "refused_invalid"
+    (row,) = audit_rows(seeded)
+    assert (row.status, row.phone_number, row.verification) == ("refused_invalid", "+91 9876", audited)

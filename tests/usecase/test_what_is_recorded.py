@@ -52,6 +52,8 @@ def test_each_resend_and_refusal_is_logged_once_with_its_surface_and_a_waba_only
     (row, *_) = audit_rows(seeded)
     assert (sent["user"], sent["number"], sent["attempt_id"]) == (ALICE, PHONE_MASKED, row.id)
     assert (sent["event"], sent["code"], sent["outcome"]) == ("kaleyra_call", "WA200", "sent")
+    # A refusal before the number was read has no number to show.
+    assert lines[3].__dict__["number"] is None
     shown = [line.__dict__["waba_id"] for line in lines]
     # A WABA the bot knows is shown; what was typed otherwise may be a phone number: masked, cut.
     assert shown[:2] == [WABA, WABA]
