@@ -297,9 +297,11 @@ def _make_handler(fake: FakeKaleyra) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 parsed = None
             headers = {k.lower(): v for k, v in self.headers.items()}
-            self._since = fake._record(RecordedRequest(self.command, self.path, headers, body, parsed))
+            # The path as sent: http.server folds a leading "//" into "/", which would hide a doubled slash.
+            sent_path = self.requestline.split(" ")[1]
+            self._since = fake._record(RecordedRequest(self.command, sent_path, headers, body, parsed))
 
-            path = self.path.split("?", 1)[0]
+            path = sent_path.split("?", 1)[0]
             numbers = _NUMBERS_ROUTE.match(path)
             if numbers is not None and self.command == "GET":
                 answer = fake._numbers_answer(numbers["sid"], numbers["waba"], headers)

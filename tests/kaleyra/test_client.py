@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification, parse_response
+from bot.kaleyra import KaleyraClient, KaleyraOutcome, Verification, confirms_phone_number_id, parse_response
 from bot.network import NetworkLoop
 from bot.secret import Secret
 from bot.status import Status
@@ -20,6 +20,7 @@ from tests.fakes.kaleyra import FakeKaleyra, unused_port
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
 EXPECTED_PATH = f"/v2/{KALEYRA_SID}/whatsapp/{WABA}/number/retry_otp"
+FIELD_ERROR = {"phone_number": "is invalid"}
 
 
 def client_from(settings: Settings, network: NetworkLoop) -> KaleyraClient:
@@ -269,10 +270,18 @@ def test_which_outcomes_may_have_reached_a_person(kind: Status, may_have_sent: b
     assert kind.may_have_sent is may_have_sent
 
 
+@pytest.mark.parametrize("kind", list(Status))
+def test_only_kaleyras_own_verdicts_on_the_number_confirm_its_id(kind: Status) -> None:
+    # Remembered for alerts that name the number but not its id: only when Kaleyra acted on that id.
+    confirms = kind in (Status.SENT, Status.ALREADY_VERIFIED, Status.UPSTREAM_ERROR)
+    assert confirms_phone_number_id(KaleyraOutcome(kind, None, "", 200, 1)) is confirms
+
+
 @pytest.mark.parametrize(
     ("body", "message", "fields"),
     [
         (b'{"code": "WA200"}', "", {}),
+        (b'{"code": "WA400", "message": "bad", "error": {"phone_number": "is invalid"}}', "bad", FIELD_ERROR),
         (b'{"code": "WA400", "message": "bad", "error": "one string, not the documented object"}', "bad", {}),
         (b'{"code": "WA400", "message": "bad", "error": ["a", "list"]}', "bad", {}),
     ],
