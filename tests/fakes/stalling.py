@@ -33,6 +33,12 @@ class StallingServer:
     def port(self) -> int:
         return int(self._listener.getsockname()[1])
 
+    @property
+    def accepted(self) -> int:
+        """Connections taken so far."""
+        with self._lock:
+            return len(self._connections)
+
     def __enter__(self) -> Self:
         self._thread.start()
         return self

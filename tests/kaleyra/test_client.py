@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import threading
@@ -17,6 +18,7 @@ from bot.network import NetworkLoop
 from bot.secret import Secret
 from bot.status import Status
 from tests.fakes.kaleyra import FakeKaleyra, unused_port
+from tests.fakes.stalling import StallingServer
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
 EXPECTED_PATH = f"/v2/{KALEYRA_SID}/whatsapp/{WABA}/number/retry_otp"
@@ -250,6 +252,31 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(
     assert 1 <= transport.attempts <= 2
     assert time.monotonic() - started < 2.0  # well inside the 5 s deadline: nothing waited on a dead port
     assert_no_key_leak(client, outcome, caplog)
+
+
+# httpcore leaves a TLS handshake's socket to the garbage collector when it is abandoned.
+@pytest.mark.filterwarnings("ignore:unclosed:ResourceWarning")
+def test_a_connection_that_stalls_is_given_up_and_tried_once_more_within_the_deadline(
+    monkeypatch: pytest.MonkeyPatch, network: NetworkLoop
+) -> None:
+    # Each attempt has a bound of its own (CONNECT_TIMEOUT_SECONDS, here shortened), so a lost first
+    # connection leaves time for a second before the whole call's deadline.
+    monkeypatch.setattr("bot.kaleyra.CONNECT_TIMEOUT_SECONDS", 0.2)
+    with StallingServer(read_headers=False) as silent:
+        client = KaleyraClient(
+            sid=KALEYRA_SID,
+            api_key=Secret(KALEYRA_API_KEY),
+            base_url=f"https://127.0.0.1:{silent.port}",
+            timeout_seconds=3,
+            network=network,
+        )
+        outcome = call(client)
+        accepted = silent.accepted
+    gc.collect()
+
+    assert outcome.kind is Status.UNREACHABLE
+    assert accepted == 2
+    assert "ConnectTimeout" in outcome.message
 
 
 @pytest.mark.parametrize(
