@@ -42,7 +42,7 @@ def test_deadline_before_the_request_went_out_is_unreachable_and_frees_the_numbe
     assert "nothing was sent" in told.headline
     assert first.retry_at is None
     (row,) = audit_rows(seeded)
-    assert (row.status, row.code) == ("unreachable", None)
+    assert (row.status, row.code, row.message) == ("unreachable", None, "No connection before the deadline")
     assert row.completed_at is not None
 
     # Nothing went out, so the number is free for a retry at once, by anyone.
@@ -68,7 +68,8 @@ def test_deadline_after_the_request_went_out_is_a_timeout_and_keeps_the_number(
     assert "may or may not have been sent" in told.advice
     assert first.retry_at is not None
     (row,) = audit_rows(seeded)
-    assert (row.status, row.code) == ("timeout", None)
+    # What `audit` and history show for it.
+    assert (row.status, row.code, row.message) == ("timeout", None, "No answer before the deadline")
 
     # An OTP may be on its way: the next ask is held, and Kaleyra is not called again.
     second = resend(build_resender(settings(), seeded, clock, network))
