@@ -12,7 +12,6 @@ import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -20,7 +19,6 @@ from bench import load, server
 from bench.proxy import DelayingProxies, Route
 from bench.report import Check
 from tests.fakes.kaleyra import FakeKaleyra
-from tests.fakes.server import LoopbackServer
 from tests.fakes.slack import FakeSlack
 from tests.fakes.tls import ThrowawayCA
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, ONCALL_GROUP, SLACK_BOT_TOKEN, WABA
@@ -69,7 +67,7 @@ def measure(label: str, url: str, plan: NetworkPlan, delays: Delays, latency: fl
         FakeKaleyra(
             sid=KALEYRA_SID, api_key=KALEYRA_API_KEY, wabas=(WABA,), latency=latency, tls=ca.server_context()
         ) as kaleyra,
-        DelayingProxies([Route(_port(slack), delays.slack), Route(_port(kaleyra), delays.kaleyra)]) as proxies,
+        DelayingProxies([Route(slack.port, delays.slack), Route(kaleyra.port, delays.kaleyra)]) as proxies,
     ):
         slack_url, kaleyra_url = (f"https://127.0.0.1:{port}" for port in proxies.ports)
         env = server.environment(
@@ -144,7 +142,3 @@ def checks(f: NetworkFigures, resends: int) -> list[Check]:
 def _connections(host: str, opened: int, resends: int) -> Check:
     text = f"{opened / resends:.2f}  ({opened} over {resends} resends once warm; target 0)"
     return Check(f"new {host} connections per resend", text, opened == 0)
-
-
-def _port(fake: LoopbackServer) -> int:
-    return int(urlsplit(fake.base_url).port or 0)

@@ -122,11 +122,15 @@ class LoopbackServer:
             self._thread.join(timeout=2)
 
     @property
-    def base_url(self) -> str:
+    def port(self) -> int:
         if self._server is None:
             raise RuntimeError(f"{type(self).__name__} is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
         scheme = "http" if self._tls is None else "https"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def connections(self) -> int:

@@ -3,6 +3,8 @@
 `read_headers=False`: it accepts the TCP connection and reads nothing, so an HTTPS client never gets
 past its TLS handshake and never sends the request. `read_headers=True`: it reads a request's
 headers and then says nothing more, so the request went out and its outcome is unknown.
+`then_relay_to=PORT`: only the first connection stalls; later ones are relayed to PORT, as a
+network that lost one connection and carries the next.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ __all__ = ["StallingServer"]
 
 
 class StallingServer:
-    def __init__(self, *, read_headers: bool) -> None:
+    def __init__(self, *, read_headers: bool, then_relay_to: int | None = None) -> None:
         self._read_headers = read_headers
+        self._relay_to = then_relay_to
+        self._upstreams: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._lock = threading.Lock()
         self._connections: list[socket.socket] = []
@@ -50,7 +54,7 @@ class StallingServer:
         # Closing the listener wakes accept(); closing each connection wakes its reader.
         hard_close(self._listener)
         with self._lock:
-            conns = list(self._connections)
+            conns = self._connections + self._upstreams
         for conn in conns:
             hard_close(conn)
         self._thread.join(timeout=2)
@@ -63,9 +67,23 @@ class StallingServer:
                 return
             with self._lock:
                 self._connections.append(conn)
+                relay = self._relay_to is not None and len(self._connections) > 1
             self.connected.set()
-            if self._read_headers:
+            if relay:
+                threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+            elif self._read_headers:
                 threading.Thread(target=self._read_head, args=(conn,), daemon=True).start()
+
+    def _relay(self, conn: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self._relay_to or 0))
+        except OSError:
+            hard_close(conn)
+            return
+        with self._lock:
+            self._upstreams.append(upstream)
+        for source, sink in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
 
     def _read_head(self, conn: socket.socket) -> None:
         data = b""
@@ -79,3 +97,13 @@ class StallingServer:
             data += chunk
         self.heads.append(data.split(b"\r\n\r\n", 1)[0])
         self.head_read.set()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        hard_close(sink)

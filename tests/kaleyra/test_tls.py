@@ -7,6 +7,7 @@ as in a process started with it.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,9 +16,10 @@ from bot.config import Settings
 from bot.network import NetworkLoop, tls_context
 from bot.status import Status
 from tests.fakes.kaleyra import FakeKaleyra
+from tests.fakes.stalling import StallingServer
 from tests.fakes.tls import ThrowawayCA
 from tests.kaleyra.test_client import call, client_from
-from tests.support import KALEYRA_API_KEY, KALEYRA_SID, WABA
+from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
 
 @pytest.fixture
@@ -80,3 +82,30 @@ def test_an_untrusted_certificate_never_gets_the_key(
             assert kaleyra.connections >= 1
             kaleyra.wait_for_failed_handshakes(kaleyra.connections)
             assert kaleyra.requests == []
+
+
+# httpcore leaves an abandoned TLS handshake's socket to the garbage collector.
+@pytest.mark.filterwarnings("ignore:unclosed:ResourceWarning")
+@pytest.mark.parametrize(("scenario", "kind"), [("WA200", Status.SENT), ("hang", Status.TIMEOUT)])
+def test_after_a_lost_connection_the_next_carries_the_whole_request_once(
+    settings: Callable[..., Settings],
+    ca: ThrowawayCA,
+    monkeypatch: pytest.MonkeyPatch,
+    network: NetworkLoop,
+    scenario: str,
+    kind: Status,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.bundle))
+    monkeypatch.setattr("bot.kaleyra.CONNECT_TIMEOUT_SECONDS", 0.3)
+    with https_kaleyra(ca) as kaleyra, StallingServer(read_headers=False, then_relay_to=kaleyra.port) as network_path:
+        kaleyra.queue(scenario)
+        env = settings(KALEYRA_BASE_URL=f"https://127.0.0.1:{network_path.port}", KALEYRA_TIMEOUT_SECONDS="2")
+        outcome = call(client_from(env, network))
+        requests = list(kaleyra.requests)
+    gc.collect()
+
+    # A hang after the retried request went out is a timeout (an OTP may be on its way), not "unreachable".
+    assert outcome.kind is kind
+    (request,) = requests
+    assert request.headers["api-key"] == KALEYRA_API_KEY
+    assert request.json == {"id": PHONE_NUMBER_ID, "phone_number": PHONE, "type_verification": "SMS"}
