@@ -11,6 +11,18 @@ from types import TracebackType
 from typing import Any, Self
 
 
+def pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy what `source` sends to `sink` until either side ends, then close both."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        hard_close(source)
+        hard_close(sink)
+
+
 def hard_close(conn: socket.socket) -> None:
     try:
         conn.shutdown(socket.SHUT_RDWR)

@@ -14,7 +14,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from tests.fakes.server import hard_close
+from tests.fakes.server import hard_close, pump
 
 __all__ = ["StallingServer"]
 
@@ -83,7 +83,7 @@ class StallingServer:
         with self._lock:
             self._upstreams.append(upstream)
         for source, sink in ((conn, upstream), (upstream, conn)):
-            threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+            threading.Thread(target=pump, args=(source, sink), daemon=True).start()
 
     def _read_head(self, conn: socket.socket) -> None:
         data = b""
@@ -97,13 +97,3 @@ class StallingServer:
             data += chunk
         self.heads.append(data.split(b"\r\n\r\n", 1)[0])
         self.head_read.set()
-
-
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while chunk := source.recv(65536):
-            sink.sendall(chunk)
-    except OSError:
-        pass
-    finally:
-        hard_close(sink)

@@ -21,7 +21,7 @@ from bot.store.db import make_engine
 from bot.store.models import Attempt
 from tests import serve_process
 from tests.fakes.kaleyra import FakeKaleyra
-from tests.fakes.server import hard_close
+from tests.fakes.server import hard_close, pump
 from tests.fakes.slack import FakeSlack, SlackCall
 from tests.serve_process import ServeProcess, free_port
 from tests.slack import conftest as slack_conftest
@@ -118,15 +118,10 @@ class TcpRelay:
 
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
+            pump(source, sink)
         finally:
             with self._lock:
                 self._open -= {source, sink}
-            hard_close(source)
-            hard_close(sink)
 
 
 def bot_environment(slack: FakeSlack, kaleyra: FakeKaleyra, database_url: str, **overrides: str) -> dict[str, str]:
