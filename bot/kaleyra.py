@@ -119,14 +119,14 @@ class KaleyraClient:
         body = request_body(phone_number_id, phone_number, verification)
         return self._network.submit(self._call(url, body, time.monotonic()))
 
-    def open_connection(self, base_url: str | None = None) -> None:
-        """Open (or keep warm) a connection to Kaleyra ahead of a resend, without waiting for it.
+    def open_connection(self, base_url: str | None = None) -> Future[None]:
+        """Open (or keep warm) a connection to Kaleyra ahead of a resend; nobody needs to wait for it.
 
         A person fills the form in for seconds: the TCP and TLS handshakes are done by the time
         they submit. The request is a bare HEAD of the host's root, with no credentials and not
         the retry_otp path, so it can never send an OTP.
         """
-        self._network.submit(self._warm((base_url or self._base_url).rstrip("/")))
+        return self._network.submit(self._warm((base_url or self._base_url).rstrip("/")))
 
     def _pooled(self) -> httpx.AsyncClient:
         # Built on the network loop, which every call runs on: the pool belongs to that loop.

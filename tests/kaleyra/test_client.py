@@ -319,3 +319,19 @@ def test_an_answer_missing_its_message_or_with_odd_errors_is_still_read(
     outcome = parse_response(400, body, 12)
 
     assert (outcome.message, dict(outcome.field_errors)) == (message, fields)
+
+
+def test_opening_a_connection_ahead_sends_a_bare_head_once_and_the_resend_reuses_it(
+    client: KaleyraClient, fake_kaleyra: FakeKaleyra
+) -> None:
+    client.open_connection().result(timeout=5)
+    # A form opened twice in a row asks once: the connection is already open.
+    client.open_connection(fake_kaleyra.base_url + "/").result(timeout=5)
+    outcome = call(client)
+
+    (warm_up,) = fake_kaleyra.warm_ups
+    # The host's root, without the key: it can never send an OTP.
+    assert (warm_up.method, warm_up.path) == ("HEAD", "/")
+    assert "api-key" not in warm_up.headers
+    assert outcome.kind is Status.SENT
+    assert fake_kaleyra.connections == 1
