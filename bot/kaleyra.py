@@ -92,7 +92,7 @@ class KaleyraClient:
     ) -> None:
         self._sid = sid
         self._api_key = api_key
-        self._base_url = base_url.rstrip("/")
+        self._base_url = base_url
         self._timeout_seconds = timeout_seconds
         self._network = network
         self._transport = transport
