@@ -55,8 +55,10 @@ def test_star_covers_wabas_added_later_and_a_revoke_takes_effect(seeded: session
 def test_granting_twice_keeps_one_grant(seeded: sessionmaker[Session]) -> None:
     with seeded.begin() as session:
         assert not access.add_grant(session, ALICE, WABA, by="test")
+        assert access.add_grant(session, ALICE, OTHER_WABA, by="test")
     with seeded() as session:
-        assert [(g.principal, g.waba_id) for g in access.list_grants(session, ALICE)] == [(ALICE, WABA)]
+        listed = [(g.principal, g.waba_id) for g in access.list_grants(session, ALICE)]
+        assert listed == [(ALICE, WABA), (ALICE, OTHER_WABA)]
         assert access.granted_group_ids(session, NOW) == {ONCALL_GROUP}
 
 
