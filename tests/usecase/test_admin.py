@@ -3,13 +3,14 @@ and what the admin log keeps so a mistake can be put back by hand."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import admin
-from bot.store import access, wabas
+from bot.store import access, owners, wabas
 from bot.store.admin_log import recent_admin_actions
 from tests.support import MALLORY, WABA
 
@@ -99,3 +100,86 @@ def test_a_grant_for_a_waba_id_that_is_not_one_offers_every_waba(sessions: sessi
     with sessions.begin() as session, pytest.raises(admin.AdminError) as refused:
         admin.grant(session, "U0OPS", MALLORY, "acme", None, now=NOW)
     assert str(refused.value) == "'acme' is not a WABA id: write its digits, e.g. 766123456789012 or * for every WABA"
+
+
+def test_an_owner_is_added_once_to_a_known_waba_and_removed_each_change_logged(
+    seeded: sessionmaker[Session],
+) -> None:
+    with seeded.begin() as session:
+        added = admin.add_owner(session, "U0OPS", MALLORY, WABA)
+        again = admin.add_owner(session, "U0OPS", MALLORY, WABA)
+    with seeded() as session:
+        assert owners.owns(session, MALLORY, WABA)
+    with seeded.begin() as session:
+        removed = admin.remove_owner(session, "U0OPS", MALLORY, WABA)
+
+    assert added == f"{MALLORY} now owns WABA {WABA}: they may grant, revoke and approve requests for it."
+    assert again == f"{MALLORY} owned WABA {WABA} already."
+    assert removed == f"{MALLORY} no longer owns WABA {WABA}."
+    with seeded() as session:
+        assert not owners.owns(session, MALLORY, WABA)
+    assert logged(seeded) == [("owner_add", f"{MALLORY} {WABA}"), ("owner_remove", f"{MALLORY} {WABA}")]
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda s: admin.add_owner(s, "U0OPS", "S0GROUP", WABA), "'S0GROUP' is not a Slack user id (U… or W…)"),
+        (lambda s: admin.add_owner(s, "U0OPS", MALLORY, "*"), "'*' is not a WABA id: write its digits"),
+        (
+            lambda s: admin.add_owner(s, "U0OPS", MALLORY, NEW_WABA),
+            f"WABA {NEW_WABA} is not one the bot knows: add it first with `waba add`",
+        ),
+        (
+            lambda s: admin.remove_owner(s, "U0OPS", MALLORY, WABA),
+            f"{MALLORY} does not own WABA {WABA} (see `owners {WABA}`)",
+        ),
+        (lambda s: admin.remove_owner(s, "U0OPS", "alice", WABA), "'alice' is not a Slack user id (U… or W…)"),
+        (lambda s: admin.remove_owner(s, "U0OPS", MALLORY, "acme"), "'acme' is not a WABA id: write its digits"),
+    ],
+)
+def test_an_owner_change_that_cannot_be_made_says_why(
+    seeded: sessionmaker[Session], change: Callable[[Session], str], says: str
+) -> None:
+    with seeded.begin() as session, pytest.raises(admin.AdminError) as refused:
+        change(session)
+    assert str(refused.value).startswith(says)
+    assert logged(seeded) == []
+
+
+def test_a_channel_is_watched_once_and_unwatched_each_change_logged(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        watched = admin.watch_channel(session, "U0OPS", "C0ALERTS")
+        again = admin.watch_channel(session, "U0OPS", "C0ALERTS")
+        unwatched = admin.unwatch_channel(session, "U0OPS", "C0ALERTS")
+
+    assert watched == (
+        "Watching channel C0ALERTS: alerts there that name a WABA and a number get resend buttons. "
+        "In a private channel, invite the bot (/invite @resend-otp)."
+    )
+    assert again == "Channel C0ALERTS was watched already."
+    assert unwatched == "No longer watching channel C0ALERTS."
+    assert logged(sessions) == [("watch_add", "C0ALERTS"), ("watch_remove", "C0ALERTS")]
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            lambda s: admin.watch_channel(s, "U0OPS", "#alerts"),
+            "'#alerts' is not a Slack channel id: in Slack, the channel's name > About > Channel ID (C…)",
+        ),
+        (lambda s: admin.unwatch_channel(s, "U0OPS", "alerts"), "'alerts' is not a Slack channel id"),
+        (
+            lambda s: admin.unwatch_channel(s, "U0OPS", "C0ALERTS"),
+            "channel C0ALERTS is not watched (see `watch list`)",
+        ),
+    ],
+)
+def test_a_watch_change_that_cannot_be_made_says_why(
+    sessions: sessionmaker[Session], change: Callable[[Session], str], says: str
+) -> None:
+    with sessions.begin() as session, pytest.raises(admin.AdminError) as refused:
+        change(session)
+    assert str(refused.value).startswith(says)
+    assert logged(sessions) == []
