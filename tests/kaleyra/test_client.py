@@ -335,3 +335,24 @@ def test_opening_a_connection_ahead_sends_a_bare_head_once_and_the_resend_reuses
     assert "api-key" not in warm_up.headers
     assert outcome.kind is Status.SENT
     assert fake_kaleyra.connections == 1
+
+
+def test_a_connection_ahead_that_gets_no_answer_gives_up_at_the_deadline_and_says_so(
+    network: NetworkLoop, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.kaleyra")
+    with StallingServer(read_headers=True) as silent:
+        client = KaleyraClient(
+            sid=KALEYRA_SID,
+            api_key=Secret(KALEYRA_API_KEY),
+            base_url=f"http://127.0.0.1:{silent.port}",
+            timeout_seconds=0.5,
+            network=network,
+        )
+        # Nothing waits on it in the bot; here, its end shows it did not hold on past the deadline.
+        client.open_connection().result(timeout=5)
+        (head,) = silent.heads
+    assert head.startswith(b"HEAD / ")
+
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.kaleyra"]
+    assert said == ["could not open a connection to Kaleyra ahead: TimeoutError"]
