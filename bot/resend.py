@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -49,10 +50,14 @@ class Resender:
         started = self.start(requester, origin, request)
         return started if isinstance(started, ResendResult) else self.finish(started)
 
-    def open_connection(self) -> None:
-        """A person opened the form: have the Kaleyra connection ready by the time they submit."""
-        if not self._settings.kaleyra_dry_run:
-            self._kaleyra.open_connection()
+    def open_connection(self) -> Future[None] | None:
+        """A person opened the form: have the Kaleyra connection ready by the time they submit.
+
+        Nobody needs to wait for it; None in a dry run, which never calls Kaleyra.
+        """
+        if self._settings.kaleyra_dry_run:
+            return None
+        return self._kaleyra.open_connection()
 
     def start(self, requester: Requester, origin: Origin, request: ResendRequest) -> ResendResult | Started:
         """Validate, authorise, claim the cooldown and audit `pending`; quick, no Kaleyra call.

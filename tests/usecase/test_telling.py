@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.resend import Resender
 from bot.resend_values import Requester, ResendResult, Started, Told
 from bot.status import Status
+from tests.fakes.kaleyra import FakeKaleyra
 from tests.support import ALICE
 from tests.usecase.conftest import REQUEST, SLACK, audit_rows
 
@@ -61,3 +62,14 @@ def test_an_outcome_is_recorded_even_when_telling_it_fails(
     (row,) = audit_rows(seeded)
     assert (row.status, row.code, row.delivery) == ("sent", "WA200", None)
     assert row.completed_at is not None
+
+
+@pytest.mark.parametrize(("dry_run", "warm_ups"), [("0", 1), ("1", 0)])
+def test_opening_the_form_opens_a_kaleyra_connection_unless_it_is_a_dry_run(
+    make_resender: Callable[..., Resender], fake_kaleyra: FakeKaleyra, dry_run: str, warm_ups: int
+) -> None:
+    opening = make_resender(KALEYRA_DRY_RUN=dry_run).open_connection()
+    if opening is not None:
+        opening.result(timeout=5)
+    # A dry run never calls Kaleyra, not even to say hello.
+    assert len(fake_kaleyra.warm_ups) == warm_ups
