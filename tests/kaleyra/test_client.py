@@ -36,6 +36,20 @@ def client_from(settings: Settings, network: NetworkLoop) -> KaleyraClient:
     )
 
 
+def client_at(
+    base_url: str, network: NetworkLoop, timeout_seconds: float, transport: httpx.AsyncBaseTransport | None = None
+) -> KaleyraClient:
+    """A client for a server of the test's own, rather than the fake Kaleyra."""
+    return KaleyraClient(
+        sid=KALEYRA_SID,
+        api_key=Secret(KALEYRA_API_KEY),
+        base_url=base_url,
+        timeout_seconds=timeout_seconds,
+        network=network,
+        transport=transport,
+    )
+
+
 def call(client: KaleyraClient, verification: Verification = Verification.SMS) -> KaleyraOutcome:
     return client.retry_otp(
         waba_id=WABA, phone_number_id=PHONE_NUMBER_ID, phone_number=PHONE, verification=verification
@@ -234,14 +248,7 @@ def test_refused_connection_is_unreachable_after_at_most_two_tries(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     transport = CountingTransport()
-    client = KaleyraClient(
-        sid=KALEYRA_SID,
-        api_key=Secret(KALEYRA_API_KEY),
-        base_url=f"http://127.0.0.1:{unused_port()}",
-        timeout_seconds=5,
-        network=network,
-        transport=transport,
-    )
+    client = client_at(f"http://127.0.0.1:{unused_port()}", network, 5, transport)
 
     started = time.monotonic()
     outcome = call(client)
@@ -263,13 +270,7 @@ def test_a_connection_that_stalls_is_given_up_and_tried_once_more_within_the_dea
     # connection leaves time for a second before the whole call's deadline.
     monkeypatch.setattr("bot.kaleyra.CONNECT_TIMEOUT_SECONDS", 0.2)
     with StallingServer(read_headers=False) as silent:
-        client = KaleyraClient(
-            sid=KALEYRA_SID,
-            api_key=Secret(KALEYRA_API_KEY),
-            base_url=f"https://127.0.0.1:{silent.port}",
-            timeout_seconds=3,
-            network=network,
-        )
+        client = client_at(f"https://127.0.0.1:{silent.port}", network, 3)
         outcome = call(client)
         accepted = silent.accepted
     gc.collect()
@@ -342,13 +343,7 @@ def test_a_connection_ahead_that_gets_no_answer_gives_up_at_the_deadline_and_say
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.kaleyra")
     with StallingServer(read_headers=True) as silent:
-        client = KaleyraClient(
-            sid=KALEYRA_SID,
-            api_key=Secret(KALEYRA_API_KEY),
-            base_url=f"http://127.0.0.1:{silent.port}",
-            timeout_seconds=0.5,
-            network=network,
-        )
+        client = client_at(f"http://127.0.0.1:{silent.port}", network, 0.5)
         # Nothing waits on it in the bot; here, its end shows it did not hold on past the deadline.
         client.open_connection().result(timeout=5)
         (head,) = silent.heads
