@@ -15,13 +15,12 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     RadioButtonsElement,
     SectionBlock,
-    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.access_requests import DURATIONS, NOTE_MAX, REASON_MAX, RequestRecord
 from bot.records import WabaChoice
-from bot.slack.blocks import RESEND_AGAIN_ACTION, date_time, escape, user
+from bot.slack.blocks import RESEND_AGAIN_ACTION, date_time, escape, user, waba_select
 
 REQUEST_ACCESS_ACTION = "request_access"
 APPROVE_ACTION = "approve_access"
@@ -31,7 +30,6 @@ DENY_CALLBACK_ID = "deny_access_note"
 NOTE_BLOCK = "note"
 WABA_BLOCK, DURATION_BLOCK, REASON_BLOCK = "waba_id", "duration", "reason"
 _DURATION_LABELS = {"1h": "1 hour", "8h": "8 hours", "7d": "7 days", "permanent": "Permanent"}
-_MAX_OPTIONS = 100  # Slack's limit for a static select
 
 
 def request_access_button(attempt_id: int | None = None) -> ActionsBlock:
@@ -42,8 +40,6 @@ def request_access_button(attempt_id: int | None = None) -> ActionsBlock:
 
 def request_modal(wabas: Sequence[WabaChoice], waba_id: str | None, private_metadata: str) -> View:
     """SPEC's flow 7: every WABA the bot knows, how long, and why."""
-    options = [Option(value=w.id, text=f"{w.name} ({w.id})"[:75]) for w in wabas[:_MAX_OPTIONS]]
-    initial = next((o for o, w in zip(options, wabas, strict=False) if w.id == waba_id), None)
     durations = [Option(value=key, label=_DURATION_LABELS[key]) for key in DURATIONS]
     return View(
         type="modal",
@@ -53,13 +49,7 @@ def request_modal(wabas: Sequence[WabaChoice], waba_id: str | None, private_meta
         close="Cancel",
         private_metadata=private_metadata,
         blocks=[
-            InputBlock(
-                block_id=WABA_BLOCK,
-                label="WhatsApp Business Account",
-                element=StaticSelectElement(
-                    action_id=WABA_BLOCK, placeholder="Choose a WABA", options=options, initial_option=initial
-                ),
-            ),
+            waba_select(WABA_BLOCK, wabas, waba_id),
             InputBlock(
                 block_id=DURATION_BLOCK,
                 label="For how long",
@@ -102,12 +92,16 @@ def request_blocks(request: RequestRecord) -> list[Block]:
     ]
 
 
+def _access_ends(request: RequestRecord) -> str:
+    return f"until {date_time(request.grant_expires_at)}" if request.grant_expires_at else "until revoked"
+
+
 def decided_line(request: RequestRecord) -> str:
     """Who decided, and until when: what every copy of the request says once it is decided."""
     when = date_time(request.decided_at) if request.decided_at else "earlier"
     if request.status == "approved":
-        ends = f"until {date_time(request.grant_expires_at)}" if request.grant_expires_at else "until revoked"
-        return f":white_check_mark: Approved by {user(request.decided_by or '')} {when}: access {ends}."
+        who = user(request.decided_by or "")
+        return f":white_check_mark: Approved by {who} {when}: access {_access_ends(request)}."
     if request.status == "denied":
         return f":no_entry: Denied by {user(request.decided_by or '')} {when}."
     return f":hourglass: Lapsed undecided after 24 hours ({when}): nothing was granted."
@@ -123,10 +117,9 @@ def decided_blocks(request: RequestRecord) -> list[Block]:
 
 def approved_dm(request: RequestRecord) -> tuple[str, list[Block]]:
     """What the requester is told on approval, with "Resend now" when a refused resend led here."""
-    ends = f"until {date_time(request.grant_expires_at)}" if request.grant_expires_at else "until revoked"
     text = (
         f":white_check_mark: {user(request.decided_by or '')} approved your access to "
-        f"*{escape(request.waba_name)}*, {ends}."
+        f"*{escape(request.waba_name)}*, {_access_ends(request)}."
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
     if request.attempt_id is not None:

@@ -82,8 +82,21 @@ class Prefill:
 def _waba_option(waba: WabaChoice) -> Option:
     label = f"{waba.name} ({waba.id})"
     if len(label) > 75:
-        label = f"{waba.name[: 72 - len(waba.id)]}… ({waba.id})"
+        label = f"{waba.name[: 71 - len(waba.id)]}… ({waba.id})"
     return Option(value=waba.id, text=label)
+
+
+def waba_select(block_id: str, wabas: Sequence[WabaChoice], selected: str | None) -> InputBlock:
+    """A form's WABA field: each WABA by name with its id kept whole, the `selected` one chosen."""
+    options = [_waba_option(w) for w in wabas[:_MAX_OPTIONS]]
+    initial = next((o for o, w in zip(options, wabas, strict=False) if w.id == selected), None)
+    return InputBlock(
+        block_id=block_id,
+        label="WhatsApp Business Account",
+        element=StaticSelectElement(
+            action_id=block_id, placeholder="Choose a WABA", options=options, initial_option=initial
+        ),
+    )
 
 
 def _text_input(field: str, label: str, placeholder: str, initial: str | None, hint: str | None = None) -> InputBlock:
@@ -93,20 +106,12 @@ def _text_input(field: str, label: str, placeholder: str, initial: str | None, h
 
 def resend_modal(wabas: Sequence[WabaChoice], prefill: Prefill, private_metadata: str) -> View:
     """The modal; block ids and action ids are SPEC's field names."""
-    options = [_waba_option(w) for w in wabas[:_MAX_OPTIONS]]
-    initial = next((o for o, w in zip(options, wabas, strict=False) if w.id == prefill.waba_id), None)
     via_options = [Option(value="SMS", label="SMS"), Option(value="VOICE", label="Voice call")]
     blocks: list[Block] = []
     if prefill.notice:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=prefill.notice)))
     blocks += [
-        InputBlock(
-            block_id=WABA_FIELD,
-            label="WhatsApp Business Account",
-            element=StaticSelectElement(
-                action_id=WABA_FIELD, placeholder="Choose a WABA", options=options, initial_option=initial
-            ),
-        ),
+        waba_select(WABA_FIELD, wabas, prefill.waba_id),
         _text_input(
             PHONE_NUMBER_ID_FIELD,
             "Phone number id",
