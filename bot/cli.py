@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot import admin, listings
 from bot.check import StartRefused, run_checks
@@ -124,41 +125,19 @@ def _change(apply: Callable[..., str]) -> Callable[[Runtime, argparse.Namespace]
     return run
 
 
-def _list_wabas(runtime: Runtime, args: argparse.Namespace) -> int:
-    with runtime.sessions() as session:
-        rows = listings.waba_rows(session)
-    print(listings.render(rows, as_json=args.json, empty="no WABAs yet: add one with `waba add WABA_ID --name NAME`"))
-    return 0
+def _listing(
+    rows_of: Callable[[Session, Runtime, argparse.Namespace], list[listings.Row]],
+    empty: Callable[[argparse.Namespace], str],
+) -> Callable[[Runtime, argparse.Namespace], int]:
+    """A list command: its rows read in one session, as a table or --json, or what to do when there are none."""
 
+    def run(runtime: Runtime, args: argparse.Namespace) -> int:
+        with runtime.sessions() as session:
+            rows = rows_of(session, runtime, args)
+        print(listings.render(rows, as_json=args.json, empty=empty(args)))
+        return 0
 
-def _list_grants(runtime: Runtime, args: argparse.Namespace) -> int:
-    with runtime.sessions() as session:
-        rows = listings.grant_rows(session, args.principal, utcnow())
-    empty = "no grants" + (f" for {args.principal}" if args.principal else ": add one with `grant PRINCIPAL WABA_ID`")
-    print(listings.render(rows, as_json=args.json, empty=empty))
-    return 0
-
-
-def _list_admins(runtime: Runtime, args: argparse.Namespace) -> int:
-    with runtime.sessions() as session:
-        rows = listings.admin_rows(session, runtime.settings.admin_user_ids)
-    print(listings.render(rows, as_json=args.json, empty="no admins: add one with `admin add USER`"))
-    return 0
-
-
-def _list_watched(runtime: Runtime, args: argparse.Namespace) -> int:
-    with runtime.sessions() as session:
-        rows = listings.watched_rows(session)
-    print(listings.render(rows, as_json=args.json, empty="no watched channels: add one with `watch add CHANNEL_ID`"))
-    return 0
-
-
-def _list_owners(runtime: Runtime, args: argparse.Namespace) -> int:
-    with runtime.sessions() as session:
-        rows = listings.owner_rows(session, args.waba_id)
-    empty = "no owners" + (f" for WABA {args.waba_id}" if args.waba_id else ": add one with `owner add USER WABA_ID`")
-    print(listings.render(rows, as_json=args.json, empty=empty))
-    return 0
+    return run
 
 
 def _retry(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -200,20 +179,33 @@ def _attempt_filter(runtime: Runtime, args: argparse.Namespace, since: datetime 
 
 _HANDLERS: dict[tuple[str, str | None], Callable[[Runtime, argparse.Namespace], int]] = {
     ("waba", "add"): _change(lambda s, who, a: admin.add_waba(s, who, a.waba_id, a.name, a.sid, a.region)),
-    ("waba", "list"): _list_wabas,
+    ("waba", "list"): _listing(
+        lambda s, _, a: listings.waba_rows(s), lambda a: "no WABAs yet: add one with `waba add WABA_ID --name NAME`"
+    ),
     ("waba", "remove"): _change(lambda s, who, a: admin.remove_waba(s, who, a.waba_id)),
     ("grant", None): _change(lambda s, who, a: admin.grant(s, who, a.principal, a.waba_id, a.lasting, now=utcnow())),
     ("revoke", None): _change(lambda s, who, a: admin.revoke(s, who, a.principal, a.waba_id)),
-    ("grants", None): _list_grants,
+    ("grants", None): _listing(
+        lambda s, _, a: listings.grant_rows(s, a.principal, utcnow()),
+        lambda a: "no grants" + (f" for {a.principal}" if a.principal else ": add one with `grant PRINCIPAL WABA_ID`"),
+    ),
     ("admin", "add"): _change(lambda s, who, a: admin.add_admin(s, who, a.user)),
     ("admin", "remove"): _change(lambda s, who, a: admin.remove_admin(s, who, a.user)),
-    ("admins", None): _list_admins,
+    ("admins", None): _listing(
+        lambda s, runtime, a: listings.admin_rows(s, runtime.settings.admin_user_ids),
+        lambda a: "no admins: add one with `admin add USER`",
+    ),
     ("watch", "add"): _change(lambda s, who, a: admin.watch_channel(s, who, a.channel_id)),
     ("watch", "remove"): _change(lambda s, who, a: admin.unwatch_channel(s, who, a.channel_id)),
-    ("watch", "list"): _list_watched,
+    ("watch", "list"): _listing(
+        lambda s, _, a: listings.watched_rows(s), lambda a: "no watched channels: add one with `watch add CHANNEL_ID`"
+    ),
     ("owner", "add"): _change(lambda s, who, a: admin.add_owner(s, who, a.user, a.waba_id)),
     ("owner", "remove"): _change(lambda s, who, a: admin.remove_owner(s, who, a.user, a.waba_id)),
-    ("owners", None): _list_owners,
+    ("owners", None): _listing(
+        lambda s, _, a: listings.owner_rows(s, a.waba_id),
+        lambda a: "no owners" + (f" for WABA {a.waba_id}" if a.waba_id else ": add one with `owner add USER WABA_ID`"),
+    ),
     ("retry", None): _retry,
     ("audit", None): _audit,
 }
