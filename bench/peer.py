@@ -98,14 +98,8 @@ class Store:
         settings = load_settings(dotenv=False)
         sessions = make_sessions(make_engine(settings.database_url))
         self.service = Service(settings, sessions)
-        client = PlainKaleyra(
-            sid=settings.kaleyra_sid,
-            api_key=settings.kaleyra_api_key,
-            base_url=settings.kaleyra_url_for(),
-            timeout_seconds=KALEYRA_TIMEOUT_SECONDS,
-            network=NetworkLoop(),  # never started: PlainKaleyra's calls don't use it
-        )
-        self.resender = Resender(settings, sessions, client)
+        # The loop is never started: PlainKaleyra's calls don't use it.
+        self.resender = Resender(settings, sessions, PlainKaleyra.from_settings(settings, NetworkLoop()))
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
 
     def requester(self, user_id: str, client: WebClient) -> Requester:

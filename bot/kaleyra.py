@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
+from bot.config import Settings
 from bot.network import NetworkLoop, tls_context
 from bot.secret import Secret
 from bot.status import Status
@@ -98,6 +99,20 @@ class KaleyraClient:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._warmed_at: dict[str, float] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, network: NetworkLoop, transport: httpx.AsyncBaseTransport | None = None
+    ) -> Self:
+        """The client for the account and region the operator configured."""
+        return cls(
+            sid=settings.kaleyra_sid,
+            api_key=settings.kaleyra_api_key,
+            base_url=settings.kaleyra_url_for(),
+            timeout_seconds=settings.kaleyra_timeout_seconds,
+            network=network,
+            transport=transport,
+        )
 
     def __repr__(self) -> str:
         return f"KaleyraClient(sid={self._sid!r}, base_url={self._base_url!r})"

@@ -48,14 +48,7 @@ def build_runtime(
             raise
     sessions = make_sessions(engine)
     network = NetworkLoop()
-    kaleyra = KaleyraClient(
-        sid=settings.kaleyra_sid,
-        api_key=settings.kaleyra_api_key,
-        base_url=settings.kaleyra_url_for(),
-        timeout_seconds=settings.kaleyra_timeout_seconds,
-        network=network,
-    )
-    resender = Resender(settings, sessions, kaleyra, clock)
+    resender = Resender(settings, sessions, KaleyraClient.from_settings(settings, network), clock)
     return Runtime(settings, engine, sessions, resender, Service(settings, sessions, clock), network)
 
 

@@ -25,17 +25,6 @@ EXPECTED_PATH = f"/v2/{KALEYRA_SID}/whatsapp/{WABA}/number/retry_otp"
 FIELD_ERROR = {"phone_number": "is invalid"}
 
 
-def client_from(settings: Settings, network: NetworkLoop) -> KaleyraClient:
-    """The client as the runtime builds it, from settings."""
-    return KaleyraClient(
-        sid=settings.kaleyra_sid,
-        api_key=settings.kaleyra_api_key,
-        base_url=settings.kaleyra_url_for(),
-        timeout_seconds=settings.kaleyra_timeout_seconds,
-        network=network,
-    )
-
-
 def client_at(
     base_url: str, network: NetworkLoop, timeout_seconds: float, transport: httpx.AsyncBaseTransport | None = None
 ) -> KaleyraClient:
@@ -66,7 +55,7 @@ def assert_no_key_leak(client: KaleyraClient, outcome: KaleyraOutcome, caplog: p
 
 @pytest.fixture
 def client(settings: Callable[..., Settings], network: NetworkLoop) -> KaleyraClient:
-    return client_from(settings(), network)
+    return KaleyraClient.from_settings(settings(), network)
 
 
 # scenario, kind, code, HTTP status, field errors Kaleyra named
@@ -148,7 +137,7 @@ def test_per_waba_sid_and_base_url_change_the_path(client: KaleyraClient, fake_k
 def test_wrong_api_key_is_auth_and_not_echoed(
     settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, network: NetworkLoop
 ) -> None:
-    outcome = call(client_from(settings(KALEYRA_API_KEY="another-wrong-key-123"), network))
+    outcome = call(KaleyraClient.from_settings(settings(KALEYRA_API_KEY="another-wrong-key-123"), network))
 
     assert (outcome.kind, outcome.code) == (Status.AUTH, "RBC001")
     assert "another-wrong-key-123" not in repr(outcome)
@@ -158,7 +147,7 @@ def test_hang_times_out_at_the_deadline(
     settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, caplog: pytest.LogCaptureFixture, network: NetworkLoop
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1"), network)
+    client = KaleyraClient.from_settings(settings(KALEYRA_TIMEOUT_SECONDS="1"), network)
     fake_kaleyra.queue("hang")
 
     started = time.monotonic()
@@ -175,7 +164,7 @@ def test_hang_times_out_at_the_deadline(
 def test_slow_answer_within_the_deadline_is_read(
     settings: Callable[..., Settings], fake_kaleyra: FakeKaleyra, network: NetworkLoop
 ) -> None:
-    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="2"), network)
+    client = KaleyraClient.from_settings(settings(KALEYRA_TIMEOUT_SECONDS="2"), network)
     fake_kaleyra.queue("slow:0.6")
 
     outcome = call(client)
@@ -218,7 +207,7 @@ def test_deadline_holds_for_the_whole_call_not_each_read(
     settings: Callable[..., Settings], trickling_server: tuple[str, list[bytes]], network: NetworkLoop
 ) -> None:
     base_url, received = trickling_server
-    client = client_from(settings(KALEYRA_TIMEOUT_SECONDS="1", KALEYRA_BASE_URL=base_url), network)
+    client = KaleyraClient.from_settings(settings(KALEYRA_TIMEOUT_SECONDS="1", KALEYRA_BASE_URL=base_url), network)
 
     started = time.monotonic()
     outcome = call(client)

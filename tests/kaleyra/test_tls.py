@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bot.config import Settings
+from bot.kaleyra import KaleyraClient
 from bot.network import NetworkLoop, tls_context
 from bot.status import Status
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.stalling import StallingServer
 from tests.fakes.tls import ThrowawayCA
-from tests.kaleyra.test_client import call, client_from
+from tests.kaleyra.test_client import call
 from tests.support import KALEYRA_API_KEY, KALEYRA_SID, PHONE, PHONE_NUMBER_ID, WABA
 
 
@@ -45,7 +46,7 @@ def test_a_trusted_certificate_lets_the_call_through(
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(ca.bundle))
     with https_kaleyra(ca) as kaleyra:
-        outcome = call(client_from(settings(KALEYRA_BASE_URL=kaleyra.base_url), network))
+        outcome = call(KaleyraClient.from_settings(settings(KALEYRA_BASE_URL=kaleyra.base_url), network))
 
         assert kaleyra.base_url.startswith("https://")
         assert (outcome.kind, outcome.code) == (Status.SENT, "WA200")
@@ -73,7 +74,7 @@ def test_an_untrusted_certificate_never_gets_the_key(
         monkeypatch.setenv("SSL_CERT_FILE", str(ca.bundle))
         server = https_kaleyra(stranger) if served_as == "untrusted CA" else https_kaleyra(ca, served_as)
         with server as kaleyra:
-            outcome = call(client_from(settings(KALEYRA_BASE_URL=kaleyra.base_url), network))
+            outcome = call(KaleyraClient.from_settings(settings(KALEYRA_BASE_URL=kaleyra.base_url), network))
 
             assert outcome.kind is Status.UNREACHABLE
             assert not outcome.kind.may_have_sent  # the person is told nothing was sent
@@ -100,7 +101,7 @@ def test_after_a_lost_connection_the_next_carries_the_whole_request_once(
     with https_kaleyra(ca) as kaleyra, StallingServer(read_headers=False, then_relay_to=kaleyra.port) as network_path:
         kaleyra.queue(scenario)
         env = settings(KALEYRA_BASE_URL=f"https://127.0.0.1:{network_path.port}", KALEYRA_TIMEOUT_SECONDS="2")
-        outcome = call(client_from(env, network))
+        outcome = call(KaleyraClient.from_settings(env, network))
         requests = list(kaleyra.requests)
     gc.collect()
 

@@ -25,14 +25,7 @@ SLACK = Origin("command", channel_id="C0ALERTS", thread_ts="1700000000.000100")
 def build_resender(
     settings: Settings, sessions: sessionmaker[Session], clock: FakeClock, network: NetworkLoop
 ) -> Resender:
-    client = KaleyraClient(
-        sid=settings.kaleyra_sid,
-        api_key=settings.kaleyra_api_key,
-        base_url=settings.kaleyra_url_for(),
-        timeout_seconds=settings.kaleyra_timeout_seconds,
-        network=network,
-    )
-    return Resender(settings, sessions, client, clock=clock)
+    return Resender(settings, sessions, KaleyraClient.from_settings(settings, network), clock=clock)
 
 
 @pytest.fixture

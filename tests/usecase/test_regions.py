@@ -36,14 +36,7 @@ def test_each_waba_is_sent_to_its_own_pod_and_account(
         assert other is not None
         wabas.change_waba(session, other, sid="HXEU16OTHER97EU", region="eu")
     env = settings(KALEYRA_BASE_URL="", KALEYRA_REGION="in", OTP_COOLDOWN_SECONDS="0")
-    client = KaleyraClient(
-        sid=env.kaleyra_sid,
-        api_key=env.kaleyra_api_key,
-        base_url=env.kaleyra_url_for(),
-        timeout_seconds=env.kaleyra_timeout_seconds,
-        network=network,
-        transport=httpx.MockTransport(kaleyra),
-    )
+    client = KaleyraClient.from_settings(env, network, httpx.MockTransport(kaleyra))
     resender = Resender(env, seeded, client, clock=clock)
     bob = Requester(BOB, frozenset({ONCALL_GROUP}))
 
