@@ -114,13 +114,14 @@ class Resender:
         result = started.result
         if outcome is not None:
             result = replace(result, status=outcome.kind, kaleyra=outcome)
-        if started.claim is not None and (outcome is None or outcome.kind.may_have_sent):
+        sent_nothing = outcome is not None and not outcome.kind.may_have_sent
+        if started.claim is not None and not sent_nothing:
             result = replace(result, retry_at=self._clock() + timedelta(seconds=self._settings.otp_cooldown_seconds))
         told = None
         try:
             told = tell(result) if tell is not None else None
         finally:
-            self._record(started, outcome, result, told)
+            self._record(started, outcome, result, told, sent_nothing=sent_nothing)
             _logged(result)
         return result
 
@@ -185,10 +186,15 @@ class Resender:
         return replace(result, retry_at=retry_at, field_errors={PHONE_NUMBER_FIELD: message})
 
     def _record(
-        self, started: Started, outcome: KaleyraOutcome | None, result: ResendResult, told: Told | None
+        self,
+        started: Started,
+        outcome: KaleyraOutcome | None,
+        result: ResendResult,
+        told: Told | None,
+        *,
+        sent_nothing: bool,
     ) -> None:
         """Complete the attempt; give the cooldown back when nothing can have been sent."""
-        sent_nothing = outcome is not None and not outcome.kind.may_have_sent
         try:
             with self._sessions.begin() as session:
                 attempts.complete_attempt(
