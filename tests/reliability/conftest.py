@@ -50,6 +50,16 @@ def attempts_at(database_url: str) -> list[Attempt]:
         engine.dispose()
 
 
+def recorded_attempts_at(database_url: str, timeout: float = 15.0) -> list[Attempt]:
+    """The audit once no attempt is `pending`: a served bot records an outcome just after posting it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = attempts_at(database_url)
+        if all(row.status != "pending" for row in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
 def said(call: SlackCall) -> str:
     """Everything a Slack call carried (text, blocks, views, errors) as one searchable string."""
     return json.dumps(call.params, ensure_ascii=False)

@@ -20,7 +20,7 @@ from tests import slack_requests
 from tests.conftest import seed_store
 from tests.fakes.kaleyra import FakeKaleyra
 from tests.fakes.slack import FakeSlack, SlackCall
-from tests.reliability.conftest import attempts_at, bot_environment, said
+from tests.reliability.conftest import attempts_at, bot_environment, recorded_attempts_at, said
 from tests.serve_process import ServeProcess
 from tests.support import ALICE, PHONE_MASKED, PHONE_NUMBER_ID, PHONE_PASTED, SLACK_BOT_TOKEN, WABA
 
@@ -61,7 +61,7 @@ def test_twenty_commands_for_one_number_across_two_processes_make_one_kaleyra_ca
     winner = next(user for user in USERS if f"<@{user}>" in said(reply))
     assert {call.path.rsplit("/", 1)[1] for call in told} == set(USERS) - {winner}
     assert len(kaleyra.requests) == 1
-    statuses_in_audit = sorted(a.status for a in attempts_at(database_url))
+    statuses_in_audit = sorted(a.status for a in recorded_attempts_at(database_url))
     assert statuses_in_audit == ["refused_cooldown"] * (len(USERS) - 1) + ["sent"]
 
 
@@ -93,7 +93,7 @@ def test_one_persons_limit_holds_across_two_processes(
     assert all("limit of resends per person per hour" in said(call) for call in told)
     slack.wait_for("chat.postMessage", 3, where=is_reply, timeout=15)
     assert len(kaleyra.requests) == 3
-    statuses_in_audit = sorted(a.status for a in attempts_at(database_url))
+    statuses_in_audit = sorted(a.status for a in recorded_attempts_at(database_url))
     assert statuses_in_audit == ["refused_rate_limited"] * (len(numbers) - 3) + ["sent"] * 3
 
 
